@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/asyncrt, a misc device. Each open() is an independent instance with
+ * its own rings; the file's last reference going away (close, exit, SIGKILL)
+ * tears the instance down. Access is governed by the node's mode (module
+ * parameter dev_mode) and, when dev_gid is set, by membership of that group.
+ */
+#include <linux/module.h>
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/uaccess.h>
+#include <linux/cred.h>
+#include <linux/capability.h>
+
+#include "dev.h"
+#include "ring.h"
+
+static ushort dev_mode = 0666;
+module_param(dev_mode, ushort, 0444);
+MODULE_PARM_DESC(dev_mode, "Permission bits of /dev/asyncrt (default 0666)");
+
+static int dev_gid = -1;
+module_param(dev_gid, int, 0444);
+MODULE_PARM_DESC(dev_gid, "If >= 0, only members of this group (or CAP_SYS_ADMIN) may open /dev/asyncrt");
+
+static int art_dev_open(struct inode *inode, struct file *file)
+{
+	struct art_ring *ring;
+
+	if (dev_gid >= 0 && !capable(CAP_SYS_ADMIN) &&
+	    !in_group_p(make_kgid(current_user_ns(), dev_gid)))
+		return -EACCES;
+
+	ring = art_ring_alloc();
+	if (!ring)
+		return -ENOMEM;
+	file->private_data = ring;
+	return 0;
+}
+
+static int art_dev_release(struct inode *inode, struct file *file)
+{
+	art_ring_free(file->private_data);
+	return 0;
+}
+
+static long art_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct art_ring *ring = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case ASYNCRT_IOC_SETUP: {
+		struct asyncrt_params p;
+		int ret;
+
+		if (copy_from_user(&p, argp, sizeof(p)))
+			return -EFAULT;
+		ret = art_ring_setup(ring, &p);
+		if (ret)
+			return ret;
+		if (copy_to_user(argp, &p, sizeof(p)))
+			return -EFAULT;
+		return 0;
+	}
+	case ASYNCRT_IOC_ENTER: {
+		struct asyncrt_enter e;
+
+		if (copy_from_user(&e, argp, sizeof(e)))
+			return -EFAULT;
+		return art_ring_enter(ring, &e);
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int art_dev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return art_ring_mmap(file->private_data, vma);
+}
+
+static __poll_t art_dev_poll(struct file *file, struct poll_table_struct *pt)
+{
+	struct art_ring *ring = file->private_data;
+
+	poll_wait(file, &ring->cq_wait, pt);
+	return art_ring_poll_mask(ring);
+}
+
+static const struct file_operations art_dev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= art_dev_open,
+	.release	= art_dev_release,
+	.unlocked_ioctl	= art_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= art_dev_mmap,
+	.poll		= art_dev_poll,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice art_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "asyncrt",
+	.fops	= &art_dev_fops,
+};
+
+int art_dev_init(void)
+{
+	art_miscdev.mode = dev_mode & 0777;
+	return misc_register(&art_miscdev);
+}
+
+void art_dev_exit(void)
+{
+	misc_deregister(&art_miscdev);
+}

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NOP: completes at once with res 0. It measures the ring itself and lets a
+ * program check that an instance works.
+ */
+#include <linux/errno.h>
+
+#include "opdef.h"
+#include "ring.h"
+
+int art_nop_prep(const struct art_sqe *sqe)
+{
+	if (sqe->fd || sqe->arg || sqe->arg2 || sqe->op_flags || sqe->clock)
+		return -EINVAL;
+	return 0;
+}
+
+int art_nop_issue(struct art_ring *ring, const struct art_sqe *sqe)
+{
+	art_ring_post(ring, sqe->user_data, 0, 0);
+	return 0;
+}

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shared rings of one /dev/asyncrt instance.
+ *
+ * Submission (ENTER, under submit_lock, process context):
+ *   tail = acquire(rings->sq_tail)   pairs with userspace's release of tail
+ *   for each entry between our private head and tail:
+ *     idx  = READ_ONCE(sq_array[head & mask]); out of range: count, drop
+ *     copy = every SQE field READ_ONCE, exactly once
+ *     reserve a CQ slot, or stop and leave the entry in the SQ
+ *     prep(copy), issue(copy); a prep error becomes its completion
+ *   release(rings->sq_head)          pairs with userspace's acquire of head
+ *
+ * Completion (art_ring_post, any context, under cq_lock):
+ *   write cqes[tail & mask], release(rings->cq_tail)
+ *                                    pairs with userspace's acquire of tail
+ *
+ * The CQ cannot overflow: an entry is accepted only when the unreaped CQEs
+ * plus the slots already promised leave room for its terminal completion.
+ * Userspace controls cq_head; a hostile value only ever makes the ring look
+ * fuller than it is, which costs the liar and nobody else.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/vmalloc.h>
+#include <linux/nospec.h>
+#include <linux/poll.h>
+#include <linux/uaccess.h>
+#include <linux/overflow.h>
+#include <linux/log2.h>
+
+#include "ring.h"
+#include "opdef.h"
+
+/* The per-instance in-flight ceiling; setup may ask for less. */
+static unsigned int max_inflight = 65536;
+module_param(max_inflight, uint, 0644);
+MODULE_PARM_DESC(max_inflight, "Upper bound on in-flight entries per instance (default 65536)");
+
+static void art_region_free(struct art_region *r)
+{
+	unsigned int i;
+
+	if (r->vaddr)
+		vunmap(r->vaddr);
+	for (i = 0; i < r->nr_pages; i++)
+		put_page(r->pages[i]);
+	kvfree(r->pages);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * Single pages mapped contiguously with vmap(): no high-order allocation,
+ * and every page is charged to the caller's memory cgroup.
+ */
+static int art_region_alloc(struct art_region *r, size_t size)
+{
+	unsigned int n = PAGE_ALIGN(size) >> PAGE_SHIFT;
+
+	r->pages = kvcalloc(n, sizeof(*r->pages), GFP_KERNEL_ACCOUNT);
+	if (!r->pages)
+		return -ENOMEM;
+	for (r->nr_pages = 0; r->nr_pages < n; r->nr_pages++) {
+		r->pages[r->nr_pages] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!r->pages[r->nr_pages])
+			goto err;
+	}
+	r->vaddr = vmap(r->pages, n, VM_MAP, PAGE_KERNEL);
+	if (!r->vaddr)
+		goto err;
+	return 0;
+err:
+	art_region_free(r);
+	return -ENOMEM;
+}
+
+struct art_ring *art_ring_alloc(void)
+{
+	struct art_ring *ring;
+
+	ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT);
+	if (!ring)
+		return NULL;
+	mutex_init(&ring->submit_lock);
+	spin_lock_init(&ring->cq_lock);
+	init_waitqueue_head(&ring->cq_wait);
+	return ring;
+}
+
+void art_ring_free(struct art_ring *ring)
+{
+	art_region_free(&ring->sqes_mem);
+	art_region_free(&ring->rings_mem);
+	mutex_destroy(&ring->submit_lock);
+	kfree(ring);
+}
+
+static size_t art_rings_layout(u32 sq_entries, u32 cq_entries, size_t *cqes_off)
+{
+	size_t off = sizeof(struct art_rings) + sq_entries * sizeof(u32);
+
+	*cqes_off = ALIGN(off, SMP_CACHE_BYTES);
+	return *cqes_off + cq_entries * sizeof(struct asyncrt_cqe);
+}
+
+int art_ring_setup(struct art_ring *ring, struct asyncrt_params *p)
+{
+	u32 sq_entries, cq_entries, inflight;
+	size_t cqes_off, rings_size;
+	int ret;
+
+	if (p->flags || memchr_inv(p->resv, 0, sizeof(p->resv)))
+		return -EINVAL;
+	if (!p->sq_entries || p->sq_entries > ASYNCRT_MAX_SQ_ENTRIES)
+		return -EINVAL;
+	sq_entries = roundup_pow_of_two(p->sq_entries);
+	if (p->cq_entries) {
+		if (p->cq_entries > ASYNCRT_MAX_CQ_ENTRIES)
+			return -EINVAL;
+		cq_entries = roundup_pow_of_two(p->cq_entries);
+		if (cq_entries < sq_entries)
+			return -EINVAL;
+	} else {
+		cq_entries = 2 * sq_entries;
+	}
+	inflight = p->max_inflight ? p->max_inflight : max_inflight;
+	if (inflight > max_inflight)
+		return -EINVAL;
+
+	mutex_lock(&ring->submit_lock);
+	ret = -EBUSY;
+	if (ring->ready)
+		goto out;
+
+	rings_size = art_rings_layout(sq_entries, cq_entries, &cqes_off);
+	ret = art_region_alloc(&ring->rings_mem, rings_size);
+	if (ret)
+		goto out;
+	ret = art_region_alloc(&ring->sqes_mem, sq_entries * sizeof(struct asyncrt_sqe));
+	if (ret)
+		goto err_sqes;
+
+	ring->rings = ring->rings_mem.vaddr;
+	ring->sq_array = (u32 *)(ring->rings + 1);
+	ring->cqes = ring->rings_mem.vaddr + cqes_off;
+	ring->sqes = ring->sqes_mem.vaddr;
+	ring->sq_entries = sq_entries;
+	ring->cq_entries = cq_entries;
+	ring->max_inflight = inflight;
+	ring->rings->sq_mask = sq_entries - 1;
+	ring->rings->sq_entries = sq_entries;
+	ring->rings->cq_mask = cq_entries - 1;
+	ring->rings->cq_entries = cq_entries;
+
+	memset(&p->sq_off, 0, sizeof(p->sq_off));
+	memset(&p->cq_off, 0, sizeof(p->cq_off));
+	p->sq_entries = sq_entries;
+	p->cq_entries = cq_entries;
+	p->max_inflight = inflight;
+	p->features = 0;
+	p->rings_size = ring->rings_mem.nr_pages << PAGE_SHIFT;
+	p->sqes_size = ring->sqes_mem.nr_pages << PAGE_SHIFT;
+	p->sq_off.head = offsetof(struct art_rings, sq_head);
+	p->sq_off.tail = offsetof(struct art_rings, sq_tail);
+	p->sq_off.ring_mask = offsetof(struct art_rings, sq_mask);
+	p->sq_off.ring_entries = offsetof(struct art_rings, sq_entries);
+	p->sq_off.dropped = offsetof(struct art_rings, sq_dropped);
+	p->sq_off.array = sizeof(struct art_rings);
+	p->cq_off.head = offsetof(struct art_rings, cq_head);
+	p->cq_off.tail = offsetof(struct art_rings, cq_tail);
+	p->cq_off.ring_mask = offsetof(struct art_rings, cq_mask);
+	p->cq_off.ring_entries = offsetof(struct art_rings, cq_entries);
+	p->cq_off.held = offsetof(struct art_rings, cq_held);
+	p->cq_off.cqes = cqes_off;
+
+	/* Publish only a fully built instance to the lockless readers. */
+	smp_store_release(&ring->ready, true);
+	ret = 0;
+	goto out;
+
+err_sqes:
+	art_region_free(&ring->rings_mem);
+out:
+	mutex_unlock(&ring->submit_lock);
+	return ret;
+}
+
+int art_ring_mmap(struct art_ring *ring, struct vm_area_struct *vma)
+{
+	struct art_region *r;
+	unsigned long pages = vma_pages(vma);
+
+	if (!smp_load_acquire(&ring->ready))
+		return -ENXIO;
+
+	switch ((u64)vma->vm_pgoff << PAGE_SHIFT) {
+	case ASYNCRT_OFF_RINGS:
+		r = &ring->rings_mem;
+		break;
+	case ASYNCRT_OFF_SQES:
+		r = &ring->sqes_mem;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (pages > r->nr_pages)
+		return -EINVAL;
+	return vm_map_pages_zero(vma, r->pages, r->nr_pages);
+}
+
+/* CQEs posted and not yet reaped, as far as a (hostile) cq_head tells. */
+static u32 art_cq_unreaped(struct art_ring *ring)
+{
+	/* Pairs with userspace's release store of cq_head after reading. */
+	u32 head = smp_load_acquire(&ring->rings->cq_head);
+	u32 n = READ_ONCE(ring->cq_tail) - head;
+
+	return min(n, ring->cq_entries);
+}
+
+/* Promise one CQ slot to an entry about to be accepted. */
+static bool art_cq_reserve(struct art_ring *ring)
+{
+	bool ok;
+
+	spin_lock_irq(&ring->cq_lock);
+	ok = ring->cq_reserved < ring->max_inflight &&
+	     art_cq_unreaped(ring) + ring->cq_reserved < ring->cq_entries;
+	if (ok)
+		ring->cq_reserved++;
+	spin_unlock_irq(&ring->cq_lock);
+	return ok;
+}
+
+/*
+ * Post a completion. A terminal completion (no ASYNCRT_CQE_F_MORE) uses the
+ * slot its entry reserved when it was accepted, so there is always room.
+ */
+void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags)
+{
+	struct asyncrt_cqe *cqe;
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&ring->cq_lock, irqflags);
+	cqe = &ring->cqes[ring->cq_tail & (ring->cq_entries - 1)];
+	WRITE_ONCE(cqe->user_data, user_data);
+	WRITE_ONCE(cqe->res, res);
+	WRITE_ONCE(cqe->flags, flags);
+	ring->cq_tail++;
+	if (!(flags & ASYNCRT_CQE_F_MORE))
+		ring->cq_reserved--;
+	/* Pairs with the acquire load of cq_tail in userspace's peek. */
+	smp_store_release(&ring->rings->cq_tail, ring->cq_tail);
+	spin_unlock_irqrestore(&ring->cq_lock, irqflags);
+
+	if (wq_has_sleeper(&ring->cq_wait))
+		wake_up_all(&ring->cq_wait);
+}
+
+/* Read every field of sqes[idx] exactly once into a private copy. */
+static int art_sqe_copy(struct art_sqe *copy, const struct asyncrt_sqe *sqe)
+{
+	u64 resv2_0 = READ_ONCE(sqe->resv2[0]);
+	u64 resv2_1 = READ_ONCE(sqe->resv2[1]);
+	u8 resv0 = READ_ONCE(sqe->resv0);
+	u32 resv1 = READ_ONCE(sqe->resv1);
+
+	copy->opcode = READ_ONCE(sqe->opcode);
+	copy->flags = READ_ONCE(sqe->flags);
+	copy->clock = READ_ONCE(sqe->clock);
+	copy->fd = READ_ONCE(sqe->fd);
+	copy->arg = READ_ONCE(sqe->ns);
+	copy->arg2 = READ_ONCE(sqe->count);
+	copy->op_flags = READ_ONCE(sqe->op_flags);
+	copy->user_data = READ_ONCE(sqe->user_data);
+	copy->timeout_ns = READ_ONCE(sqe->timeout_ns);
+
+	if (resv0 || resv1 || resv2_0 || resv2_1)
+		return -EINVAL;
+	/* No flag is implemented yet; accepting one silently would lie. */
+	if (copy->flags)
+		return -EINVAL;
+	return 0;
+}
+
+static void art_ring_submit_one(struct art_ring *ring, u32 idx)
+{
+	const struct art_opdef *def;
+	struct art_sqe sqe;
+	int ret;
+
+	ret = art_sqe_copy(&sqe, &ring->sqes[idx]);
+	if (ret)
+		goto fail;
+	def = art_opdef(sqe.opcode);
+	ret = -EINVAL;
+	if (!def)
+		goto fail;
+	ret = def->prep(&sqe);
+	if (ret)
+		goto fail;
+	ret = def->issue(ring, &sqe);
+	if (ret)
+		goto fail;
+	return;
+fail:
+	art_ring_post(ring, sqe.user_data, ret, 0);
+}
+
+static int art_ring_submit(struct art_ring *ring, u32 to_submit)
+{
+	u32 tail, avail, submitted = 0;
+	bool full = false;
+
+	mutex_lock(&ring->submit_lock);
+	/* Pairs with userspace's release store of sq_tail after filling. */
+	tail = smp_load_acquire(&ring->rings->sq_tail);
+	avail = min(tail - ring->sq_head, ring->sq_entries);
+	to_submit = min(to_submit, avail);
+
+	while (submitted < to_submit) {
+		u32 idx = READ_ONCE(ring->sq_array[ring->sq_head & (ring->sq_entries - 1)]);
+
+		if (unlikely(idx >= ring->sq_entries)) {
+			ring->sq_head++;
+			WRITE_ONCE(ring->rings->sq_dropped, ++ring->dropped);
+			submitted++;
+			continue;
+		}
+		idx = array_index_nospec(idx, ring->sq_entries);
+		if (!art_cq_reserve(ring)) {
+			full = true;
+			break;
+		}
+		ring->sq_head++;
+		art_ring_submit_one(ring, idx);
+		submitted++;
+	}
+	/* Pairs with userspace's acquire load of sq_head before reuse. */
+	smp_store_release(&ring->rings->sq_head, ring->sq_head);
+	mutex_unlock(&ring->submit_lock);
+
+	if (!submitted && full)
+		return -EBUSY;
+	return submitted;
+}
+
+int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
+{
+	u32 want = min(e->min_complete, ring->cq_entries);
+	int submitted = 0;
+	long ret;
+
+	if (e->flags & ~(ASYNCRT_ENTER_GETEVENTS | ASYNCRT_ENTER_TIMEOUT) || e->resv)
+		return -EINVAL;
+	if (!smp_load_acquire(&ring->ready))
+		return -EBADFD;
+
+	if (e->to_submit) {
+		submitted = art_ring_submit(ring, e->to_submit);
+		if (submitted < 0)
+			return submitted;
+	}
+	if (!(e->flags & ASYNCRT_ENTER_GETEVENTS) || !want)
+		return submitted;
+
+	if (e->flags & ASYNCRT_ENTER_TIMEOUT)
+		ret = wait_event_interruptible_hrtimeout(ring->cq_wait,
+							 art_cq_unreaped(ring) >= want,
+							 ns_to_ktime(e->timeout_ns));
+	else
+		ret = wait_event_interruptible(ring->cq_wait,
+					       art_cq_unreaped(ring) >= want);
+	if (ret && !submitted)
+		return ret;
+	return submitted;
+}
+
+__poll_t art_ring_poll_mask(struct art_ring *ring)
+{
+	if (smp_load_acquire(&ring->ready) && art_cq_unreaped(ring))
+		return EPOLLIN | EPOLLRDNORM;
+	return 0;
+}

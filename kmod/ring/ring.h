@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One /dev/asyncrt instance: the shared rings, the private copies of their
+ * geometry, and the accounting that keeps the CQ from overflowing.
+ */
+#ifndef _ASYNCRT_RING_RING_H
+#define _ASYNCRT_RING_RING_H
+
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/mm_types.h>
+#include <uapi/linux/asyncrt.h>
+
+/*
+ * The rings region as the kernel lays it out today. Userspace finds every
+ * field through struct asyncrt_params, so this layout may change freely.
+ * Indices userspace writes sit on their own cache line.
+ */
+struct art_rings {
+	u32 sq_head;		/* kernel writes */
+	u32 sq_mask;
+	u32 sq_entries;
+	u32 sq_dropped;
+	u32 cq_tail;		/* kernel writes */
+	u32 cq_mask;
+	u32 cq_entries;
+	u32 cq_held;
+	u32 sq_tail ____cacheline_aligned_in_smp;	/* userspace writes */
+	u32 cq_head ____cacheline_aligned_in_smp;	/* userspace writes */
+	/* u32 sq_array[sq_entries], then struct asyncrt_cqe cqes[cq_entries] */
+} ____cacheline_aligned_in_smp;
+
+/* A region of pages, shared with userspace, mapped contiguously for us. */
+struct art_region {
+	struct page **pages;
+	unsigned int nr_pages;
+	void *vaddr;
+};
+
+struct art_ring {
+	/* Serialises setup and submission; never taken in atomic context. */
+	struct mutex submit_lock;
+	bool ready;
+
+	struct art_region rings_mem;
+	struct art_region sqes_mem;
+	struct art_rings *rings;
+	u32 *sq_array;
+	struct asyncrt_sqe *sqes;
+	struct asyncrt_cqe *cqes;
+
+	/* Geometry: private copies, never read back from shared memory. */
+	u32 sq_entries;
+	u32 cq_entries;
+	u32 max_inflight;
+	u32 sq_head;		/* under submit_lock */
+	u32 dropped;		/* under submit_lock */
+
+	/*
+	 * Completion side, under cq_lock (irq-safe: completions are posted
+	 * from any context). cq_reserved counts CQ slots promised to
+	 * accepted entries that have not completed yet.
+	 */
+	spinlock_t cq_lock;
+	u32 cq_tail;
+	u32 cq_reserved;
+	wait_queue_head_t cq_wait;	/* ENTER waiters and poll() */
+};
+
+/* ring.c */
+struct art_ring *art_ring_alloc(void);
+void art_ring_free(struct art_ring *ring);
+int art_ring_setup(struct art_ring *ring, struct asyncrt_params *p);
+int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e);
+int art_ring_mmap(struct art_ring *ring, struct vm_area_struct *vma);
+__poll_t art_ring_poll_mask(struct art_ring *ring);
+void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags);
+
+#endif /* _ASYNCRT_RING_RING_H */

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Description: instance setup and its limits: sizes are rounded and bounded,
+ * every malformed request is refused with a precise errno, an instance is
+ * set up once, nothing works before setup, and mmap only maps what exists.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include <linux/asyncrt.h>
+
+FIXTURE(dev) {
+	int fd;
+	struct asyncrt_params p;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = open(ASYNCRT_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", ASYNCRT_DEVICE, strerror(errno));
+	memset(&self->p, 0, sizeof(self->p));
+	self->p.sq_entries = 8;
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	close(self->fd);
+}
+
+static int setup(int fd, struct asyncrt_params *p)
+{
+	return ioctl(fd, ASYNCRT_IOC_SETUP, p) < 0 ? -errno : 0;
+}
+
+TEST_F(dev, setup_rounds_up_and_reports)
+{
+	self->p.sq_entries = 5;
+	ASSERT_EQ(0, setup(self->fd, &self->p));
+	EXPECT_EQ(8, self->p.sq_entries);
+	EXPECT_EQ(16, self->p.cq_entries);
+	EXPECT_LT(0, self->p.max_inflight);
+	EXPECT_LT(0, self->p.rings_size);
+	EXPECT_EQ(0, self->p.rings_size % getpagesize());
+	EXPECT_LE(8 * sizeof(struct asyncrt_sqe), self->p.sqes_size);
+	EXPECT_NE(self->p.sq_off.head, self->p.sq_off.tail);
+	EXPECT_NE(self->p.cq_off.head, self->p.cq_off.tail);
+	EXPECT_LE(self->p.cq_off.cqes + 16 * sizeof(struct asyncrt_cqe), self->p.rings_size);
+}
+
+TEST_F(dev, setup_twice_is_busy)
+{
+	ASSERT_EQ(0, setup(self->fd, &self->p));
+	EXPECT_EQ(-EBUSY, setup(self->fd, &self->p));
+}
+
+TEST_F(dev, setup_rejects_bad_sizes)
+{
+	self->p.sq_entries = 0;
+	EXPECT_EQ(-EINVAL, setup(self->fd, &self->p));
+	self->p.sq_entries = ASYNCRT_MAX_SQ_ENTRIES + 1;
+	EXPECT_EQ(-EINVAL, setup(self->fd, &self->p));
+	self->p.sq_entries = 64;
+	self->p.cq_entries = 32;	/* smaller than the SQ */
+	EXPECT_EQ(-EINVAL, setup(self->fd, &self->p));
+	self->p.cq_entries = ASYNCRT_MAX_CQ_ENTRIES + 1;
+	EXPECT_EQ(-EINVAL, setup(self->fd, &self->p));
+	self->p.cq_entries = 0;
+	self->p.max_inflight = ~0U;	/* above the module's bound */
+	EXPECT_EQ(-EINVAL, setup(self->fd, &self->p));
+	/* A refused setup leaves the instance free to be set up. */
+	self->p.max_inflight = 0;
+	EXPECT_EQ(0, setup(self->fd, &self->p));
+}
+
+TEST_F(dev, setup_rejects_flags_and_reserved)
+{
+	self->p.flags = 1;
+	EXPECT_EQ(-EINVAL, setup(self->fd, &self->p));
+	self->p.flags = 0;
+	self->p.resv[2] = 1;
+	EXPECT_EQ(-EINVAL, setup(self->fd, &self->p));
+}
+
+TEST_F(dev, setup_bad_pointer_is_efault)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, ASYNCRT_IOC_SETUP, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(dev, unknown_ioctl_is_enotty)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(ASYNCRT_IOC_MAGIC, 0x7f)));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+TEST_F(dev, enter_before_setup_is_ebadfd)
+{
+	struct asyncrt_enter e = { .to_submit = 1 };
+
+	EXPECT_EQ(-1, ioctl(self->fd, ASYNCRT_IOC_ENTER, &e));
+	EXPECT_EQ(EBADFD, errno);
+}
+
+TEST_F(dev, mmap_before_setup_is_enxio)
+{
+	void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->fd, ASYNCRT_OFF_RINGS);
+
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(ENXIO, errno);
+}
+
+TEST_F(dev, mmap_checks_offset_and_size)
+{
+	void *p;
+
+	ASSERT_EQ(0, setup(self->fd, &self->p));
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->fd, 0x1000);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, self->p.rings_size + 4096, PROT_READ, MAP_SHARED,
+		 self->fd, ASYNCRT_OFF_RINGS);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, self->p.sqes_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, ASYNCRT_OFF_SQES);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, munmap(p, self->p.sqes_size));
+}
+
+TEST_F(dev, enter_rejects_unknown_flags)
+{
+	struct asyncrt_enter e = { .flags = 1U << 7 };
+
+	ASSERT_EQ(0, setup(self->fd, &self->p));
+	EXPECT_EQ(-1, ioctl(self->fd, ASYNCRT_IOC_ENTER, &e));
+	EXPECT_EQ(EINVAL, errno);
+	e.flags = 0;
+	e.resv = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, ASYNCRT_IOC_ENTER, &e));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(dev, poll_idle_instance_not_readable)
+{
+	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+
+	ASSERT_EQ(0, setup(self->fd, &self->p));
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+}
+
+TEST_HARNESS_MAIN
