@@ -174,7 +174,7 @@ int art_ring_setup(struct art_ring *ring, struct asyncrt_params *p)
 	p->cq_off.held = offsetof(struct art_rings, cq_held);
 	p->cq_off.cqes = cqes_off;
 
-	/* Publish only a fully built instance to the lockless readers. */
+	/* Publish only a fully built instance: pairs with art_ring_ready(). */
 	smp_store_release(&ring->ready, true);
 	ret = 0;
 	goto out;
@@ -186,12 +186,19 @@ out:
 	return ret;
 }
 
+/* Has setup published the rings? Lockless readers call this first. */
+static bool art_ring_ready(struct art_ring *ring)
+{
+	/* Pairs with the release store of ready at the end of setup. */
+	return smp_load_acquire(&ring->ready);
+}
+
 int art_ring_mmap(struct art_ring *ring, struct vm_area_struct *vma)
 {
 	struct art_region *r;
 	unsigned long pages = vma_pages(vma);
 
-	if (!smp_load_acquire(&ring->ready))
+	if (!art_ring_ready(ring))
 		return -ENXIO;
 
 	switch ((u64)vma->vm_pgoff << PAGE_SHIFT) {
@@ -354,7 +361,7 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 
 	if (e->flags & ~(ASYNCRT_ENTER_GETEVENTS | ASYNCRT_ENTER_TIMEOUT) || e->resv)
 		return -EINVAL;
-	if (!smp_load_acquire(&ring->ready))
+	if (!art_ring_ready(ring))
 		return -EBADFD;
 
 	if (e->to_submit) {
@@ -379,7 +386,7 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 
 __poll_t art_ring_poll_mask(struct art_ring *ring)
 {
-	if (smp_load_acquire(&ring->ready) && art_cq_unreaped(ring))
+	if (art_ring_ready(ring) && art_cq_unreaped(ring))
 		return EPOLLIN | EPOLLRDNORM;
 	return 0;
 }

@@ -23,14 +23,12 @@ static void *leaked;
 
 static noinline int splat_read_after_free(void)
 {
-	volatile char *p = kmalloc(32, GFP_KERNEL);
-	int v;
+	char *p = kmalloc(32, GFP_KERNEL);
 
 	if (!p)
 		return -ENOMEM;
-	kfree((void *)p);
-	v = p[8];
-	return v;
+	kfree(p);
+	return READ_ONCE(p[8]);
 }
 
 static int __init splat_init(void)
