@@ -7,12 +7,16 @@
  */
 #include <linux/module.h>
 
+#include "core/core.h"
 #include "ring/dev.h"
 
 static int __init asyncrt_init(void)
 {
 	int ret;
 
+	ret = art_core_init();
+	if (ret)
+		goto err_core;
 	ret = art_dev_init();
 	if (ret)
 		goto err_dev;
@@ -20,12 +24,15 @@ static int __init asyncrt_init(void)
 	return 0;
 
 err_dev:
+	art_core_exit();
+err_core:
 	return ret;
 }
 
 static void __exit asyncrt_exit(void)
 {
 	art_dev_exit();
+	art_core_exit();
 }
 
 module_init(asyncrt_init);

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The executor: runtimes, their worker kthreads, run queues and work
+ * stealing, parking, quiescence, shutdown and metrics.
+ *
+ * Each worker owns a local FIFO; wakes from a worker of the same runtime go
+ * there (locality: what a task wakes usually runs next on the same CPU),
+ * wakes from anywhere else (process context, softirq, hardirq, hrtimers,
+ * other runtimes) go to the runtime's global injection queue. A worker
+ * looks at its local queue, then the global queue (first every 31st turn,
+ * so injected tasks are not starved by a busy local queue), then steals
+ * half of another worker's queue, and parks when all are empty.
+ *
+ * Parking protocol (no lost wake-ups): the worker sets its state to
+ * TASK_IDLE, marks itself parked, then looks at the queues once more; a
+ * waker first enqueues, then (after a full barrier) claims a parked worker
+ * by clearing its flag and wakes its thread.
+ *
+ * Queue locks are irq-safe spinlocks because wakes come from any context;
+ * they are never held while polling, nor nested with each other.
+ */
+#include <linux/kthread.h>
+#include <linux/slab.h>
+#include <linux/wait_bit.h>
+#include <linux/cpumask.h>
+#include <linux/module.h>
+
+#include "core.h"
+
+#define ART_DEFAULT_BUDGET	128
+#define ART_GLOBAL_INTERVAL	31
+
+static int art_worker_fn(void *data);
+
+static void art_queue_init(struct art_queue *q)
+{
+	spin_lock_init(&q->lock);
+	q->head = NULL;
+	q->tail = NULL;
+	q->len = 0;
+}
+
+static void art_queue_push(struct art_queue *q, struct art_task *t)
+{
+	unsigned long flags;
+
+	t->next = NULL;
+	spin_lock_irqsave(&q->lock, flags);
+	if (q->tail)
+		q->tail->next = t;
+	else
+		q->head = t;
+	q->tail = t;
+	WRITE_ONCE(q->len, q->len + 1);
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+static struct art_task *art_queue_pop(struct art_queue *q)
+{
+	struct art_task *t;
+	unsigned long flags;
+
+	if (!READ_ONCE(q->len))
+		return NULL;
+	spin_lock_irqsave(&q->lock, flags);
+	t = q->head;
+	if (t) {
+		q->head = t->next;
+		if (!q->head)
+			q->tail = NULL;
+		WRITE_ONCE(q->len, q->len - 1);
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	return t;
+}
+
+/* Move half of @from's tasks (at least one) to @to. */
+static unsigned int art_queue_steal(struct art_queue *from, struct art_queue *to)
+{
+	struct art_task *first, *last;
+	unsigned int n, i;
+	unsigned long flags;
+
+	if (!READ_ONCE(from->len))
+		return 0;
+	spin_lock_irqsave(&from->lock, flags);
+	n = DIV_ROUND_UP(from->len, 2);
+	if (!n) {
+		spin_unlock_irqrestore(&from->lock, flags);
+		return 0;
+	}
+	first = from->head;
+	last = first;
+	for (i = 1; i < n; i++)
+		last = last->next;
+	from->head = last->next;
+	if (!from->head)
+		from->tail = NULL;
+	WRITE_ONCE(from->len, from->len - n);
+	spin_unlock_irqrestore(&from->lock, flags);
+
+	last->next = NULL;
+	spin_lock_irqsave(&to->lock, flags);
+	if (to->tail)
+		to->tail->next = first;
+	else
+		to->head = first;
+	to->tail = last;
+	WRITE_ONCE(to->len, to->len + n);
+	spin_unlock_irqrestore(&to->lock, flags);
+	return n;
+}
+
+/* The worker the caller runs on, if it is one (not in interrupts). */
+struct art_worker *art_current_worker(void)
+{
+	if (!in_task() || !(current->flags & PF_KTHREAD))
+		return NULL;
+	if (kthread_func(current) != art_worker_fn)
+		return NULL;
+	return kthread_data(current);
+}
+
+static void art_unpark_one(struct art_runtime *rt)
+{
+	unsigned int i;
+
+	/* Pairs with the barrier in art_worker_park(). */
+	smp_mb();
+	if (!atomic_read(&rt->nr_parked))
+		return;
+	for (i = 0; i < rt->nr_workers; i++) {
+		struct art_worker *w = &rt->workers[i];
+
+		if (atomic_read(&w->parked) && atomic_xchg(&w->parked, 0)) {
+			atomic_dec(&rt->nr_parked);
+			wake_up_process(w->thread);
+			return;
+		}
+	}
+}
+
+/* Queue a task that was just marked SCHEDULED. Any context. */
+void art_sched_enqueue(struct art_runtime *rt, struct art_task *t)
+{
+	struct art_worker *w = art_current_worker();
+
+	if (w && w->rt == rt) {
+		art_queue_push(&w->q, t);
+		/* Let a parked sibling steal it if this worker is busy. */
+		if (rt->nr_workers > 1)
+			art_unpark_one(rt);
+		return;
+	}
+	art_queue_push(&rt->global, t);
+	art_unpark_one(rt);
+}
+
+static bool art_work_available(struct art_runtime *rt)
+{
+	unsigned int i;
+
+	if (READ_ONCE(rt->global.len))
+		return true;
+	for (i = 0; i < rt->nr_workers; i++)
+		if (READ_ONCE(rt->workers[i].q.len))
+			return true;
+	return false;
+}
+
+static struct art_task *art_next_task(struct art_worker *w)
+{
+	struct art_runtime *rt = w->rt;
+	struct art_task *t;
+	unsigned int i, n;
+
+	if (++w->tick % ART_GLOBAL_INTERVAL == 0) {
+		t = art_queue_pop(&rt->global);
+		if (t)
+			return t;
+	}
+	t = art_queue_pop(&w->q);
+	if (t)
+		return t;
+	t = art_queue_pop(&rt->global);
+	if (t)
+		return t;
+	for (i = 1; i < rt->nr_workers; i++) {
+		struct art_worker *v = &rt->workers[(w->id + i) % rt->nr_workers];
+
+		n = art_queue_steal(&v->q, &w->q);
+		if (n) {
+			w->steals += n;
+			return art_queue_pop(&w->q);
+		}
+	}
+	return NULL;
+}
+
+static void art_worker_park(struct art_worker *w)
+{
+	struct art_runtime *rt = w->rt;
+
+	set_current_state(TASK_IDLE);
+	atomic_set(&w->parked, 1);
+	atomic_inc(&rt->nr_parked);
+	/* Pairs with the barrier in art_unpark_one(). */
+	smp_mb();
+	if (!art_work_available(rt) && !kthread_should_stop())
+		schedule();
+	__set_current_state(TASK_RUNNING);
+	if (atomic_xchg(&w->parked, 0))
+		atomic_dec(&rt->nr_parked);
+}
+
+static int art_worker_fn(void *data)
+{
+	struct art_worker *w = data;
+	struct art_task *t;
+
+	while (!kthread_should_stop()) {
+		t = art_next_task(w);
+		if (!t) {
+			art_worker_park(w);
+			continue;
+		}
+		art_task_run(w, t);
+		cond_resched();
+	}
+	return 0;
+}
+
+static void art_rt_stop_workers(struct art_runtime *rt, unsigned int n)
+{
+	while (n--)
+		kthread_stop(rt->workers[n].thread);
+}
+
+/**
+ * art_rt_create() - create a runtime (an executor with its workers)
+ * @cfg: the configuration; see &struct art_rt_config
+ *
+ * Process context. Any number of runtimes may exist at once.
+ *
+ * Return: the runtime or an ERR_PTR: -EINVAL for unknown flags, -ENOMEM,
+ * or the error of creating a worker thread.
+ */
+struct art_runtime *art_rt_create(const struct art_rt_config *cfg)
+{
+	struct art_runtime *rt;
+	unsigned int i, n;
+	int ret;
+
+	if (cfg->flags & ~(ART_RT_CURRENT_THREAD | ART_RT_TEST_CLOCK))
+		return ERR_PTR(-EINVAL);
+	n = cfg->workers ? cfg->workers : num_online_cpus();
+	if (cfg->flags & ART_RT_CURRENT_THREAD)
+		n = 1;
+	if (n > 1024)
+		return ERR_PTR(-EINVAL);
+
+	rt = art_should_fail() ? NULL : kzalloc(sizeof(*rt), GFP_KERNEL);
+	if (!rt)
+		return ERR_PTR(-ENOMEM);
+	rt->workers = art_should_fail() ? NULL :
+		kcalloc(n, sizeof(*rt->workers), GFP_KERNEL);
+	if (!rt->workers) {
+		ret = -ENOMEM;
+		goto err_workers;
+	}
+	rt->flags = cfg->flags;
+	rt->nr_workers = n;
+	rt->budget = cfg->budget ? cfg->budget : ART_DEFAULT_BUDGET;
+	rt->slack = cfg->timer_slack_ns;
+	strscpy(rt->name, cfg->name ? cfg->name : "rt", sizeof(rt->name));
+	art_queue_init(&rt->global);
+	spin_lock_init(&rt->tasks_lock);
+	INIT_LIST_HEAD(&rt->tasks);
+	init_waitqueue_head(&rt->tasks_wq);
+	spin_lock_init(&rt->clock.lock);
+	INIT_LIST_HEAD(&rt->clock.timers);
+
+	for (i = 0; i < n; i++) {
+		struct art_worker *w = &rt->workers[i];
+		struct task_struct *th;
+
+		w->rt = rt;
+		w->id = i;
+		art_queue_init(&w->q);
+		th = art_should_fail() ? ERR_PTR(-ENOMEM) :
+			kthread_create(art_worker_fn, w, "art/%s/%u", rt->name, i);
+		if (IS_ERR(th)) {
+			ret = PTR_ERR(th);
+			goto err_thread;
+		}
+		w->thread = th;
+	}
+	for (i = 0; i < n; i++)
+		wake_up_process(rt->workers[i].thread);
+	return rt;
+
+err_thread:
+	art_rt_stop_workers(rt, i);
+	kfree(rt->workers);
+err_workers:
+	kfree(rt);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(art_rt_create);
+
+/**
+ * art_rt_destroy() - abort every task, wait for them, free the runtime
+ * @rt: the runtime
+ *
+ * Process context, not from one of @rt's own tasks. Every live task is
+ * aborted (its future dropped: timers cancelled, waiters unlinked) and
+ * completes with -ECANCELED; join handles stay valid and must still be
+ * put. New spawns fail with -ESHUTDOWN from the start of the call.
+ */
+void art_rt_destroy(struct art_runtime *rt)
+{
+	struct art_task *t;
+	struct art_worker *w = art_current_worker();
+
+	if (WARN_ON_ONCE(w && w->rt == rt))
+		return;
+
+	spin_lock(&rt->tasks_lock);
+	WRITE_ONCE(rt->shutdown, true);
+	list_for_each_entry(t, &rt->tasks, node)
+		art_task_abort_locked(t);
+	spin_unlock(&rt->tasks_lock);
+
+	wait_event(rt->tasks_wq, READ_ONCE(rt->nr_tasks) == 0);
+	/* The last completer may still be inside its critical section. */
+	spin_lock(&rt->tasks_lock);
+	spin_unlock(&rt->tasks_lock);
+
+	art_rt_stop_workers(rt, rt->nr_workers);
+	/* Wakers that raced with the last completions (see art_wake()). */
+	synchronize_rcu();
+	WARN_ON_ONCE(!list_empty(&rt->clock.timers));
+	kfree(rt->workers);
+	kfree(rt);
+}
+EXPORT_SYMBOL_GPL(art_rt_destroy);
+
+/**
+ * art_rt_quiesce() - wait until no task of @rt is scheduled or running
+ * @rt: the runtime
+ * @timeout: in jiffies
+ *
+ * With a test clock this makes timer tests deterministic: advance the
+ * clock, quiesce, then assert. Process context.
+ *
+ * Return: 0, or -ETIMEDOUT.
+ */
+int art_rt_quiesce(struct art_runtime *rt, unsigned long timeout)
+{
+	long ret;
+
+	ret = wait_var_event_timeout(&rt->nr_active,
+				     atomic_read(&rt->nr_active) == 0, timeout);
+	return ret ? 0 : -ETIMEDOUT;
+}
+EXPORT_SYMBOL_GPL(art_rt_quiesce);
+
+/**
+ * art_rt_metrics() - read a runtime's counters
+ * @rt: the runtime
+ * @m: filled with a snapshot (counters are read without stopping workers,
+ *	so they are individually, not mutually, consistent)
+ */
+void art_rt_metrics(struct art_runtime *rt, struct art_rt_metrics *m)
+{
+	unsigned int i;
+
+	memset(m, 0, sizeof(*m));
+	m->spawned = atomic64_read(&rt->spawned);
+	m->wakes = atomic64_read(&rt->wakes);
+	m->global_depth = READ_ONCE(rt->global.len);
+	m->live = READ_ONCE(rt->nr_tasks);
+	for (i = 0; i < rt->nr_workers; i++) {
+		struct art_worker *w = &rt->workers[i];
+
+		m->completed += READ_ONCE(w->completed);
+		m->aborted += READ_ONCE(w->aborted);
+		m->polls += READ_ONCE(w->polls);
+		m->steals += READ_ONCE(w->steals);
+		m->forced_yields += READ_ONCE(w->forced);
+		m->stalls += READ_ONCE(w->stalls);
+		m->local_depth += READ_ONCE(w->q.len);
+	}
+}
+EXPORT_SYMBOL_GPL(art_rt_metrics);
