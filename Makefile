@@ -29,7 +29,7 @@ CFLAGS ?=
 ALL_CFLAGS = $(USER_CFLAGS) $(CFLAGS)
 
 .PHONY: all module lib selftests examples clean sparse style check demo \
-	vm-shell install modules_install bench
+	vm-shell install modules_install
 
 all: module lib selftests examples
 
@@ -55,9 +55,6 @@ demo:
 
 vm-shell:
 	@selftests/vm/vm-shell.sh
-
-bench:
-	@bench/bench.sh
 
 modules_install:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install

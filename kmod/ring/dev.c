@@ -15,6 +15,7 @@
 
 #include "dev.h"
 #include "ring.h"
+#include "uapi_check.h"
 
 static ushort dev_mode = 0666;
 module_param(dev_mode, ushort, 0444);
@@ -108,6 +109,7 @@ static struct miscdevice art_miscdev = {
 
 int art_dev_init(void)
 {
+	art_uapi_check();
 	art_miscdev.mode = dev_mode & 0777;
 	return misc_register(&art_miscdev);
 }

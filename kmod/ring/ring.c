@@ -379,6 +379,12 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 	else
 		ret = wait_event_interruptible(ring->cq_wait,
 					       art_cq_unreaped(ring) >= want);
+	/*
+	 * A restart would wait its whole timeout again: report the signal.
+	 * Entries consumed are reported whatever happened to the wait.
+	 */
+	if (ret == -ERESTARTSYS)
+		ret = -EINTR;
 	if (ret && !submitted)
 		return ret;
 	return submitted;
