@@ -109,6 +109,7 @@ void art_task_abort_locked(struct art_task *t);
 
 /* sched.c */
 void art_sched_enqueue(struct art_runtime *rt, struct art_task *t);
+void art_sched_requeue(struct art_worker *w, struct art_task *t);
 struct art_worker *art_current_worker(void);
 
 /* clock.c */

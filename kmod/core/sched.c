@@ -156,6 +156,20 @@ void art_sched_enqueue(struct art_runtime *rt, struct art_task *t)
 	art_unpark_one(rt);
 }
 
+/*
+ * Requeue a task its worker just polled (it was woken during the poll, by
+ * itself when yielding or out of budget): pull injected tasks into the
+ * local queue first, so that a yield really lets them run before it.
+ */
+void art_sched_requeue(struct art_worker *w, struct art_task *t)
+{
+	if (READ_ONCE(w->rt->global.len))
+		art_queue_steal(&w->rt->global, &w->q);
+	art_queue_push(&w->q, t);
+	if (w->rt->nr_workers > 1)
+		art_unpark_one(w->rt);
+}
+
 static bool art_work_available(struct art_runtime *rt)
 {
 	unsigned int i;

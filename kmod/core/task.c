@@ -444,7 +444,7 @@ void art_task_run(struct art_worker *w, struct art_task *t)
 
 	if (n & ART_S_SCHEDULED) {
 		/* Woken during its poll: run again, after what is queued. */
-		art_sched_enqueue(rt, t);
+		art_sched_requeue(w, t);
 		return;
 	}
 	if (atomic_dec_and_test(&rt->nr_active))

@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite asyncrt_sched: the executor. Both flavours run tasks; many
+ * runtimes coexist; wake storms from an hrtimer and from threads on other
+ * CPUs never lose a wake nor run a task concurrently with itself; the poll
+ * budget makes a busy task yield; yield_now; destroying a runtime with
+ * live tasks and armed timers; blocking work; stall reports; metrics.
+ */
+#include <linux/kthread.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/slab.h>
+
+#include "kunit_util.h"
+
+/* Runs a function on each poll; completes when it returns >= 0. */
+struct stepper {
+	struct art_future fut;
+	long (*step)(struct stepper *s, struct art_cx *cx);
+	void *ctx;
+	atomic_t *drops;
+};
+
+static enum art_poll stepper_poll(struct art_future *f, struct art_cx *cx,
+				  long *res)
+{
+	struct stepper *s = container_of(f, struct stepper, fut);
+	long r = s->step(s, cx);
+
+	if (r < 0)
+		return ART_PENDING;
+	*res = r;
+	return ART_READY;
+}
+
+static void stepper_drop(struct art_future *f, long res)
+{
+	struct stepper *s = container_of(f, struct stepper, fut);
+
+	if (s->drops)
+		atomic_inc(s->drops);
+}
+
+static const struct art_future_ops stepper_ops = {
+	.poll = stepper_poll,
+	.drop = stepper_drop,
+};
+
+static struct art_task *spawn_stepper(struct art_runtime *rt,
+				      long (*step)(struct stepper *, struct art_cx *),
+				      void *ctx, atomic_t *drops)
+{
+	struct stepper s = {
+		.fut.ops = &stepper_ops, .step = step, .ctx = ctx, .drops = drops,
+	};
+
+	return art_spawn_copy(rt, &s.fut, sizeof(s), 0);
+}
+
+static long step_double(struct stepper *s, struct art_cx *cx)
+{
+	return 2 * (long)(uintptr_t)s->ctx;
+}
+
+/* Both flavours, and several runtimes at once, run their tasks. */
+static void art_rt_create_each_flavour_runs_tasks(struct kunit *test)
+{
+	struct art_task *(*t)[50] = kunit_kcalloc(test, 4, sizeof(*t), GFP_KERNEL);
+	struct art_runtime *rt[4];
+	int i, k;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+
+	rt[0] = art_kunit_rt(test, ART_RT_CURRENT_THREAD, 0);
+	rt[1] = art_kunit_rt(test, 0, 0);
+	rt[2] = art_kunit_rt(test, 0, 3);
+	rt[3] = art_kunit_rt(test, ART_RT_CURRENT_THREAD, 0);
+	for (k = 0; k < 4; k++)
+		for (i = 0; i < 50; i++) {
+			t[k][i] = spawn_stepper(rt[k], step_double,
+						(void *)(uintptr_t)(i + k), NULL);
+			KUNIT_ASSERT_FALSE(test, IS_ERR(t[k][i]));
+		}
+	for (k = 0; k < 4; k++)
+		for (i = 0; i < 50; i++) {
+			KUNIT_EXPECT_EQ(test, art_kunit_wait(t[k][i]), 2L * (i + k));
+			art_task_put(t[k][i]);
+		}
+}
+
+/* Wake storm: counts wakes from an hrtimer and two kthreads. */
+struct storm {
+	atomic_t fired;		/* wakes sent */
+	atomic_t inpoll;	/* > 1 means the task ran concurrently */
+	atomic_t overlap;
+	atomic_t polls;
+	struct art_task *task;
+	struct hrtimer timer;
+	bool stop;
+	unsigned int target;
+};
+
+static long step_storm(struct stepper *s, struct art_cx *cx)
+{
+	struct storm *st = s->ctx;
+	long r = -1;
+
+	if (atomic_inc_return(&st->inpoll) != 1)
+		atomic_inc(&st->overlap);
+	atomic_inc(&st->polls);
+	udelay(2);	/* widen the window for concurrent wakes */
+	if (atomic_read(&st->fired) >= st->target)
+		r = 0;
+	atomic_dec(&st->inpoll);
+	return r;
+}
+
+static enum hrtimer_restart storm_timer_fn(struct hrtimer *h)
+{
+	struct storm *st = container_of(h, struct storm, timer);
+
+	if (READ_ONCE(st->stop))
+		return HRTIMER_NORESTART;
+	atomic_inc(&st->fired);
+	art_wake(st->task);
+	hrtimer_forward_now(h, ns_to_ktime(20 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static int storm_thread(void *data)
+{
+	struct storm *st = data;
+
+	while (!kthread_should_stop()) {
+		atomic_inc(&st->fired);
+		art_wake(st->task);
+		cond_resched();
+	}
+	return 0;
+}
+
+static void art_wake_storm_from_hrtimer_and_cpus_loses_nothing(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, 0, 2);
+	struct storm *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	struct task_struct *th[2];
+	struct art_task *t;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	st->target = 20000;
+	t = spawn_stepper(rt, step_storm, st, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	st->task = t;	/* our handle keeps it valid for the wakers */
+	hrtimer_init(&st->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	st->timer.function = storm_timer_fn;
+	hrtimer_start(&st->timer, ns_to_ktime(20 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+	for (i = 0; i < 2; i++) {
+		th[i] = kthread_run(storm_thread, st, "art_storm/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(th[i]));
+	}
+	/* Wakes keep coming after the target: the last one must be seen. */
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(t), 0);
+	for (i = 0; i < 2; i++)
+		kthread_stop(th[i]);
+	WRITE_ONCE(st->stop, true);
+	hrtimer_cancel(&st->timer);
+	KUNIT_EXPECT_EQ(test, atomic_read(&st->overlap), 0);
+	KUNIT_EXPECT_GE(test, atomic_read(&st->fired), 20000);
+	/* Wakes coalesce, but the task never polled more often than woken. */
+	KUNIT_EXPECT_LE(test, atomic_read(&st->polls), atomic_read(&st->fired) + 1);
+	kunit_info(test, "%d wakes, %d polls", atomic_read(&st->fired),
+		   atomic_read(&st->polls));
+	art_task_put(t);
+}
+
+/* A task whose leaf futures are always ready is made to yield by the budget. */
+struct hog {
+	atomic_t progress;
+	atomic_t seen;		/* progress observed by the other task */
+	struct art_notify n;
+};
+
+static long step_hog(struct stepper *s, struct art_cx *cx)
+{
+	struct hog *h = s->ctx;
+	struct art_notified w;
+	enum art_poll p;
+	long r;
+
+	/* An always-ready leaf: a notify whose permit is stored. */
+	while (atomic_read(&h->progress) < 1000) {
+		art_notify_one(&h->n);
+		art_notified_init(&w, &h->n);
+		p = art_notified_poll(&w, cx, &r);
+		art_notified_drop(&w);
+		if (p == ART_PENDING)
+			return -1;	/* budget spent: the runtime woke us */
+		atomic_inc(&h->progress);
+	}
+	return 0;
+}
+
+static long step_observer(struct stepper *s, struct art_cx *cx)
+{
+	struct hog *h = s->ctx;
+
+	atomic_set(&h->seen, atomic_read(&h->progress));
+	return 0;
+}
+
+static void art_cx_consume_budget_forces_busy_task_to_yield(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, ART_RT_CURRENT_THREAD, 0);
+	struct hog *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	struct art_rt_metrics m;
+	struct art_task *a, *b;
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	art_notify_init(&h->n);
+	atomic_set(&h->seen, -1);
+	a = spawn_stepper(rt, step_hog, h, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	b = spawn_stepper(rt, step_observer, h, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(a), 0);
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(b), 0);
+	/* One worker: the observer ran while the hog was part way through. */
+	KUNIT_EXPECT_GT(test, atomic_read(&h->seen), 0);
+	KUNIT_EXPECT_LT(test, atomic_read(&h->seen), 1000);
+	art_rt_metrics(rt, &m);
+	KUNIT_EXPECT_GE(test, m.forced_yields, 1000ULL / 128);
+	art_task_put(a);
+	art_task_put(b);
+}
+
+/* yield_now: two tasks on one worker interleave. */
+struct pingpong {
+	struct art_future fut;
+	struct art_co co;
+	struct art_yield y;
+	unsigned int i;
+	int me;
+	int *log;
+	atomic_t *pos;
+	long r;
+};
+
+static enum art_poll pingpong_poll(struct art_future *f, struct art_cx *cx,
+				   long *res)
+{
+	struct pingpong *p = container_of(f, struct pingpong, fut);
+
+	art_co_begin(&p->co);
+	for (p->i = 0; p->i < 4; p->i++) {
+		p->log[atomic_inc_return(p->pos) - 1] = p->me;
+		art_yield_init(&p->y);
+		art_co_await(&p->co, art_yield_now(&p->y, cx, &p->r));
+	}
+	art_co_end(&p->co, res);
+}
+
+static const struct art_future_ops pingpong_ops = { .poll = pingpong_poll };
+
+static long step_hold(struct stepper *s, struct art_cx *cx)
+{
+	bool *go = s->ctx;
+	int i;
+
+	for (i = 0; i < 60000 && !READ_ONCE(*go); i++)
+		msleep(1);
+	return 0;
+}
+
+static void art_yield_now_interleaves_tasks(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, ART_RT_CURRENT_THREAD, 0);
+	int log[8] = { 0 };
+	atomic_t pos = ATOMIC_INIT(0);
+	struct pingpong p = { .fut.ops = &pingpong_ops, .log = log, .pos = &pos };
+	struct art_task *t[2], *hold;
+	bool go = false;
+	int i;
+
+	/* Hold the only worker so that both tasks are queued before either runs. */
+	hold = spawn_stepper(rt, step_hold, &go, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
+	for (i = 0; i < 2; i++) {
+		p.me = i + 1;
+		t[i] = art_spawn_copy(rt, &p.fut, sizeof(p), 0);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+	}
+	WRITE_ONCE(go, true);
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(hold), 0);
+	art_task_put(hold);
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ(test, art_kunit_wait(t[i]), 0);
+		art_task_put(t[i]);
+	}
+	/* FIFO run queue and yield to the back: strict alternation. */
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ(test, log[i], 1 + (i & 1));
+}
+
+/* Destroying a runtime with live tasks and armed timers drops them all. */
+struct sleeper {
+	struct art_future fut;
+	struct art_sleep s;
+	atomic_t *drops;
+};
+
+static enum art_poll sleeper_poll(struct art_future *f, struct art_cx *cx,
+				  long *res)
+{
+	return art_sleep_poll(&container_of(f, struct sleeper, fut)->s, cx, res);
+}
+
+static void sleeper_drop(struct art_future *f, long res)
+{
+	struct sleeper *s = container_of(f, struct sleeper, fut);
+
+	art_sleep_drop(&s->s);
+	atomic_inc(s->drops);
+}
+
+static const struct art_future_ops sleeper_ops = {
+	.poll = sleeper_poll,
+	.drop = sleeper_drop,
+};
+
+static long step_forever(struct stepper *s, struct art_cx *cx)
+{
+	return -1;
+}
+
+static void art_rt_destroy_with_live_tasks_and_armed_timers(struct kunit *test)
+{
+	struct art_rt_config cfg = { .name = "doomed" };
+	static const clockid_t clocks[] = {
+		CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_REALTIME,
+	};
+	atomic_t drops = ATOMIC_INIT(0);
+	struct art_task *kept[3];
+	struct art_runtime *rt;
+	struct sleeper sl;
+	int i, n = 0;
+
+	rt = art_rt_create(&cfg);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rt));
+	sl.fut.ops = &sleeper_ops;
+	sl.drops = &drops;
+	for (i = 0; i < 300; i++) {
+		struct art_task *t;
+
+		art_sleep_init(&sl.s, clocks[i % 3], 3600ULL * NSEC_PER_SEC, 0);
+		t = art_spawn_copy(rt, &sl.fut, sizeof(sl),
+				   i < 3 ? 0 : ART_SPAWN_DETACHED);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		if (i < 3)
+			kept[i] = t;
+		n++;
+	}
+	for (i = 0; i < 100; i++) {
+		struct art_task *t = spawn_stepper(rt, step_forever, NULL, &drops);
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		art_task_detach(t);
+		n++;
+	}
+	/* Let the sleeps arm their hrtimers. */
+	KUNIT_EXPECT_EQ(test, art_rt_quiesce(rt, 60 * HZ), 0);
+	art_rt_destroy(rt);
+	KUNIT_EXPECT_EQ(test, atomic_read(&drops), n);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, art_task_result(kept[i]), -ECANCELED);
+		art_task_put(kept[i]);
+	}
+}
+
+/* Blocking work runs off the executor and its result is awaited. */
+static long blocking_fn(void *arg)
+{
+	msleep(20);	/* sleeping here is the point */
+	return (long)(uintptr_t)arg;
+}
+
+struct blocker {
+	struct art_future fut;
+	struct art_blocking b;
+};
+
+static enum art_poll blocker_poll(struct art_future *f, struct art_cx *cx,
+				  long *res)
+{
+	return art_blocking_poll(&container_of(f, struct blocker, fut)->b, cx, res);
+}
+
+static void blocker_drop(struct art_future *f, long res)
+{
+	art_blocking_drop(&container_of(f, struct blocker, fut)->b);
+}
+
+static const struct art_future_ops blocker_ops = {
+	.poll = blocker_poll,
+	.drop = blocker_drop,
+};
+
+static void art_blocking_poll_runs_off_executor(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, ART_RT_CURRENT_THREAD, 0);
+	struct blocker b = { .fut.ops = &blocker_ops };
+	struct art_task *t[8], *quick;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		art_blocking_init(&b.b, blocking_fn, (void *)(uintptr_t)i);
+		t[i] = art_spawn_copy(rt, &b.fut, sizeof(b), 0);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+	}
+	/* The single worker is free while the functions sleep. */
+	quick = spawn_stepper(rt, step_double, (void *)21, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(quick));
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(quick), 42);
+	art_task_put(quick);
+	for (i = 0; i < 8; i++) {
+		KUNIT_EXPECT_EQ(test, art_kunit_wait(t[i]), i);
+		art_task_put(t[i]);
+	}
+	/* Abort while the function runs: the result is dropped, no leak. */
+	art_blocking_init(&b.b, blocking_fn, (void *)1);
+	t[0] = art_spawn_copy(rt, &b.fut, sizeof(b), 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t[0]));
+	art_task_abort(t[0]);
+	KUNIT_EXPECT_TRUE(test, art_kunit_wait(t[0]) == -ECANCELED ||
+			  art_task_result(t[0]) == 1);
+	art_task_put(t[0]);
+}
+
+/* A poll longer than the stall threshold is counted (and reported once). */
+static long step_stall(struct stepper *s, struct art_cx *cx)
+{
+	mdelay(150);	/* > the 100 ms default of asyncrt.stall_ms */
+	return 0;
+}
+
+static void art_task_run_reports_stall(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, 0, 0);
+	struct art_rt_metrics m;
+	struct art_task *t;
+
+	t = spawn_stepper(rt, step_stall, NULL, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(t), 0);
+	art_task_put(t);
+	art_rt_metrics(rt, &m);
+	KUNIT_EXPECT_GE(test, m.stalls, 1ULL);
+}
+
+static struct kunit_case art_sched_cases[] = {
+	KUNIT_CASE(art_rt_create_each_flavour_runs_tasks),
+	KUNIT_CASE(art_wake_storm_from_hrtimer_and_cpus_loses_nothing),
+	KUNIT_CASE(art_cx_consume_budget_forces_busy_task_to_yield),
+	KUNIT_CASE(art_yield_now_interleaves_tasks),
+	KUNIT_CASE(art_rt_destroy_with_live_tasks_and_armed_timers),
+	KUNIT_CASE(art_blocking_poll_runs_off_executor),
+	KUNIT_CASE(art_task_run_reports_stall),
+	{}
+};
+
+static struct kunit_suite art_sched_suite = {
+	.name = "asyncrt_sched",
+	.test_cases = art_sched_cases,
+};
+kunit_test_suite(art_sched_suite);
