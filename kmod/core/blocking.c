@@ -25,7 +25,7 @@
 struct art_blocking_job {
 	struct work_struct work;
 	refcount_t ref;
-	spinlock_t lock;
+	spinlock_t lock;		/* orders completion against drop */
 	struct art_task *task;		/* NULL once the future is dropped */
 	long (*fn)(void *arg);
 	void *arg;

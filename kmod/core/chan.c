@@ -20,12 +20,12 @@
 
 #include "core.h"
 
-#define ART_OS_SENT		(1U << 0)
-#define ART_OS_TX_CLOSED	(1U << 1)
-#define ART_OS_RX_CLOSED	(1U << 2)
+#define ART_OS_SENT		BIT(0)
+#define ART_OS_TX_CLOSED	BIT(1)
+#define ART_OS_RX_CLOSED	BIT(2)
 
 struct art_oneshot {
-	spinlock_t lock;
+	spinlock_t lock;		/* protects the rest */
 	refcount_t ref;			/* one per side */
 	unsigned int state;
 	long value;
@@ -204,7 +204,7 @@ void art_oneshot_recv_drop(struct art_oneshot_recv *r)
 EXPORT_SYMBOL_GPL(art_oneshot_recv_drop);
 
 struct art_mpsc {
-	spinlock_t lock;
+	spinlock_t lock;		/* protects all but the notifies */
 	refcount_t ref;			/* senders + the receiver */
 	unsigned int senders;
 	bool rx_closed;

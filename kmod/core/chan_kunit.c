@@ -270,4 +270,5 @@ static struct kunit_suite art_chan_suite = {
 	.name = "asyncrt_chan",
 	.test_cases = art_chan_cases,
 };
+
 kunit_test_suite(art_chan_suite);

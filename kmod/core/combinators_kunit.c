@@ -444,4 +444,5 @@ static struct kunit_suite art_combinators_suite = {
 	.name = "asyncrt_combinators",
 	.test_cases = art_combinators_cases,
 };
+
 kunit_test_suite(art_combinators_suite);

@@ -27,25 +27,25 @@ struct art_task {
 };
 
 /* state bits */
-#define ART_S_SCHEDULED		(1U << 0)	/* in a run queue */
-#define ART_S_RUNNING		(1U << 1)	/* being polled */
-#define ART_S_NOTIFIED		(1U << 2)	/* woken while running */
-#define ART_S_COMPLETE		(1U << 3)	/* future dropped, result set */
-#define ART_S_CANCELLED		(1U << 4)	/* abort requested */
-#define ART_S_JOINWAIT		(1U << 5)	/* join waiters may be hashed */
+#define ART_S_SCHEDULED		BIT(0)	/* in a run queue */
+#define ART_S_RUNNING		BIT(1)	/* being polled */
+#define ART_S_NOTIFIED		BIT(2)	/* woken while running */
+#define ART_S_COMPLETE		BIT(3)	/* future dropped, result set */
+#define ART_S_CANCELLED		BIT(4)	/* abort requested */
+#define ART_S_JOINWAIT		BIT(5)	/* join waiters may be hashed */
 #define ART_S_REF_SHIFT		8
-#define ART_S_REF_ONE		(1U << ART_S_REF_SHIFT)
+#define ART_S_REF_ONE		BIT(ART_S_REF_SHIFT)
 
 /* flags */
-#define ART_TF_KMALLOC		(1U << 0)	/* not from the task cache */
-#define ART_TF_STALLED		(1U << 1)	/* stall already reported */
+#define ART_TF_KMALLOC		BIT(0)	/* not from the task cache */
+#define ART_TF_STALLED		BIT(1)	/* stall already reported */
 
 /* Size of the objects of the task cache: a task with a pending sleep. */
 #define ART_TASK_OBJ_SIZE	128
 
 /* A FIFO of tasks linked through task->next. */
 struct art_queue {
-	spinlock_t lock;
+	spinlock_t lock;		/* irq-safe: wakes come from any context */
 	struct art_task *head;
 	struct art_task *tail;
 	unsigned int len;
@@ -68,7 +68,7 @@ struct art_worker {
 };
 
 struct art_clock {
-	spinlock_t lock;
+	spinlock_t lock;		/* protects now and timers */
 	u64 now;
 	struct list_head timers;	/* struct art_sleep, by deadline */
 };
@@ -83,7 +83,7 @@ struct art_runtime {
 	atomic_t nr_parked;
 	atomic_t nr_active;		/* tasks scheduled or running */
 
-	spinlock_t tasks_lock;
+	spinlock_t tasks_lock;		/* protects tasks, nr_tasks, shutdown */
 	struct list_head tasks;		/* every live task */
 	unsigned int nr_tasks;
 	bool shutdown;

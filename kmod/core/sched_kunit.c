@@ -269,7 +269,7 @@ static long step_hold(struct stepper *s, struct art_cx *cx)
 	int i;
 
 	for (i = 0; i < 60000 && !READ_ONCE(*go); i++)
-		msleep(1);
+		usleep_range(1000, 2000);
 	return 0;
 }
 
@@ -473,4 +473,5 @@ static struct kunit_suite art_sched_suite = {
 	.name = "asyncrt_sched",
 	.test_cases = art_sched_cases,
 };
+
 kunit_test_suite(art_sched_suite);

@@ -41,7 +41,7 @@ static struct kmem_cache *art_task_cache;
 
 #define ART_JOIN_BITS	8
 static struct art_join_bucket {
-	spinlock_t lock;
+	spinlock_t lock;		/* irq-safe: completion wakes from anywhere */
 	struct hlist_head head;
 } art_join_table[1 << ART_JOIN_BITS];
 
@@ -135,15 +135,12 @@ void art_wake(struct art_task *task)
 	do {
 		if (s & ART_S_COMPLETE)
 			return;
-		if (s & ART_S_RUNNING) {
-			if (s & ART_S_NOTIFIED)
-				return;
+		if (s & ART_S_RUNNING)
 			n = s | ART_S_NOTIFIED;
-		} else if (s & ART_S_SCHEDULED) {
-			return;
-		} else {
+		else
 			n = s | ART_S_SCHEDULED;
-		}
+		if (n == s)
+			return;	/* already notified, or already scheduled */
 	} while (!atomic_try_cmpxchg(&task->state, &s, n));
 
 	if (s & ART_S_RUNNING)

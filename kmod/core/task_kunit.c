@@ -470,4 +470,5 @@ static struct kunit_suite art_task_suite = {
 	.name = "asyncrt_task",
 	.test_cases = art_task_cases,
 };
+
 kunit_test_suite(art_task_suite);

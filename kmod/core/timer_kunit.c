@@ -266,4 +266,5 @@ static struct kunit_suite art_timer_suite = {
 	.name = "asyncrt_timer",
 	.test_cases = art_timer_cases,
 };
+
 kunit_test_suite(art_timer_suite);

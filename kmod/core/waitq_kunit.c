@@ -210,6 +210,7 @@ static void art_wq_wait_poll_completes_when_condition_holds(struct kunit *test)
 	WRITE_ONCE(flag, true);
 	wake_up(&wqh);
 	KUNIT_EXPECT_EQ(test, art_kunit_wait(t), 0);
+	/* Nobody else touches wqh now: an unlocked look is exact. */
 	KUNIT_EXPECT_FALSE(test, waitqueue_active(&wqh));
 	art_task_put(t);
 	art_task_put(u);
@@ -261,7 +262,7 @@ static void art_completion_wait_poll_consumes_one_count(struct kunit *test)
 	for (done = 0; done < 6000; done++) {
 		if (art_task_is_finished(a) || art_task_is_finished(b))
 			break;
-		msleep(10);
+		usleep_range(10000, 20000);
 	}
 	msleep(200);	/* a second wrong completion would show by now */
 	done = art_task_is_finished(a) + art_task_is_finished(b);
@@ -289,4 +290,5 @@ static struct kunit_suite art_waitq_suite = {
 	.name = "asyncrt_waitq",
 	.test_cases = art_waitq_cases,
 };
+
 kunit_test_suite(art_waitq_suite);

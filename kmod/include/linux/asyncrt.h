@@ -11,6 +11,7 @@
 #ifndef _LINUX_ASYNCRT_H
 #define _LINUX_ASYNCRT_H
 
+#include <linux/bits.h>
 #include <linux/compiler.h>
 #include <linux/types.h>
 #include <linux/list.h>
@@ -167,7 +168,8 @@ struct art_co {
 		(co)->line = __LINE__;					\
 		art_wake(art_cx_task(cx));				\
 		return ART_PENDING;					\
-	case __LINE__:;							\
+	case __LINE__:							\
+		;							\
 	} while (0)
 
 /* Complete the coroutine with @value. */
@@ -178,20 +180,23 @@ struct art_co {
 		return ART_READY;					\
 	} while (0)
 
+static inline enum art_poll art_co_finish(struct art_co *co, long *res)
+{
+	co->line = -1;
+	*res = 0;
+	return ART_READY;
+}
+
 /* Falling off the end completes with 0; polling after READY returns 0. */
-#define art_co_end(co, res)						\
-	}								\
-	(co)->line = -1;						\
-	*(res) = 0;							\
-	return ART_READY
+#define art_co_end(co, res)	} return art_co_finish(co, res)
 
 /* ---------------------------------------------------------------------- */
 /* Runtimes                                                                */
 /* ---------------------------------------------------------------------- */
 
 /* art_rt_config.flags */
-#define ART_RT_CURRENT_THREAD	(1U << 0) /* one worker, no stealing */
-#define ART_RT_TEST_CLOCK	(1U << 1) /* timers use a manual clock */
+#define ART_RT_CURRENT_THREAD	BIT(0) /* one worker, no stealing */
+#define ART_RT_TEST_CLOCK	BIT(1) /* timers use a manual clock */
 
 /**
  * struct art_rt_config - how to build a runtime
@@ -250,7 +255,7 @@ void art_rt_metrics(struct art_runtime *rt, struct art_rt_metrics *m);
 /* ---------------------------------------------------------------------- */
 
 /* art_spawn() flags */
-#define ART_SPAWN_DETACHED	(1U << 0) /* return no handle */
+#define ART_SPAWN_DETACHED	BIT(0) /* return no handle */
 
 struct art_task *art_spawn(struct art_runtime *rt, size_t size,
 			   int (*init)(struct art_future *f, void *arg),
@@ -311,7 +316,7 @@ void art_join_drop(struct art_join *j);
 /* Timers                                                                  */
 /* ---------------------------------------------------------------------- */
 
-#define ART_TIMER_ABS		(1U << 0) /* ns is an absolute deadline */
+#define ART_TIMER_ABS		BIT(0) /* ns is an absolute deadline */
 
 /**
  * struct art_sleep - a future that completes at a deadline
@@ -391,7 +396,7 @@ void art_clock_advance(struct art_runtime *rt, u64 ns);
  * @permit: a notify_one() that found no waiter
  */
 struct art_notify {
-	spinlock_t lock;
+	spinlock_t lock;		/* protects the waiters and the permit */
 	struct list_head waiters;
 	bool permit;
 };
@@ -595,7 +600,7 @@ struct art_timeout {
 };
 
 /* art_chain_init() flags */
-#define ART_CHAIN_ALWAYS	(1U << 0) /* run second even if first failed */
+#define ART_CHAIN_ALWAYS	BIT(0) /* run second even if first failed */
 
 /**
  * struct art_chain - run @first, then @second
@@ -653,7 +658,7 @@ enum art_poll art_yield_now(struct art_yield *y, struct art_cx *cx, long *res);
  */
 struct art_group {
 	struct art_runtime *rt;
-	spinlock_t lock;
+	spinlock_t lock;		/* protects the lists and @nr */
 	struct list_head running;
 	struct list_head finished;
 	struct art_notify ready;
