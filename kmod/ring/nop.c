@@ -15,8 +15,7 @@ int art_nop_prep(const struct art_sqe *sqe)
 	return 0;
 }
 
-int art_nop_issue(struct art_ring *ring, const struct art_sqe *sqe)
+long art_nop_issue(struct art_ring *ring, const struct art_sqe *sqe)
 {
-	art_ring_post(ring, sqe->user_data, 0, 0);
 	return 0;
 }

@@ -1,18 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The opcode table. Opcodes without an entry are reported as -EINVAL
- * completions by the submission path, like any unknown opcode.
+ * completions by the submission path, like any unknown opcode, and are not
+ * advertised in the features returned by setup.
  */
 #include <linux/kernel.h>
 #include <linux/nospec.h>
 
 #include "opdef.h"
+#include "op.h"
 
 static const struct art_opdef art_opdefs[ASYNCRT_OP_LAST] = {
 	[ASYNCRT_OP_NOP] = {
 		.name	= "NOP",
 		.prep	= art_nop_prep,
 		.issue	= art_nop_issue,
+	},
+	[ASYNCRT_OP_SLEEP] = {
+		.name	= "SLEEP",
+		.prep	= art_sleep_op_prep,
+		.size	= sizeof(struct art_sleep_op),
+		.init	= art_sleep_op_init,
+		.poll	= art_sleep_op_poll,
+		.drop	= art_sleep_op_drop,
+	},
+	[ASYNCRT_OP_INTERVAL] = {
+		.name	= "INTERVAL",
+		.prep	= art_interval_op_prep,
+		.size	= sizeof(struct art_interval_op),
+		.init	= art_interval_op_init,
+		.poll	= art_interval_op_poll,
+		.drop	= art_interval_op_drop,
+	},
+	[ASYNCRT_OP_CANCEL] = {
+		.name	= "CANCEL",
+		.prep	= art_cancel_prep,
+		.issue	= art_cancel_issue,
 	},
 };
 
@@ -23,5 +46,23 @@ const struct art_opdef *art_opdef(u8 opcode)
 	if (opcode >= ASYNCRT_OP_LAST)
 		return NULL;
 	def = &art_opdefs[array_index_nospec(opcode, ASYNCRT_OP_LAST)];
-	return def->issue ? def : NULL;
+	return def->prep ? def : NULL;
+}
+
+/* What setup advertises: exactly the opcodes in the table above. */
+u32 art_opdef_features(void)
+{
+	u32 f = ASYNCRT_FEAT_TIMEOUT | ASYNCRT_FEAT_CLOCKS;
+
+	if (art_opdef(ASYNCRT_OP_SLEEP))
+		f |= ASYNCRT_FEAT_SLEEP;
+	if (art_opdef(ASYNCRT_OP_INTERVAL))
+		f |= ASYNCRT_FEAT_INTERVAL;
+	if (art_opdef(ASYNCRT_OP_WAIT))
+		f |= ASYNCRT_FEAT_WAITQ;
+	if (art_opdef(ASYNCRT_OP_POLL))
+		f |= ASYNCRT_FEAT_POLL;
+	if (art_opdef(ASYNCRT_OP_CANCEL))
+		f |= ASYNCRT_FEAT_CANCEL;
+	return f;
 }

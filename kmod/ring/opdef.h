@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The opcode table: one entry per ASYNCRT_OP_*, each naming the prep step
- * (validate the private copy of an SQE) and the issue step (run it). Adding
- * an opcode is one new file and one line in opdef.c.
+ * The opcode table: one entry per ASYNCRT_OP_*. prep validates the private
+ * copy of an SQE. Then either issue runs the entry to completion at once
+ * (NOP, WAKE, NOTIFY, CANCEL: the result is posted by the caller), or the
+ * entry becomes a task on the instance's runtime: init fills the op's state
+ * in the submitter's context, poll drives it, drop releases it (see op.h).
+ * Adding an opcode is one new file and one entry in opdef.c.
  */
 #ifndef _ASYNCRT_RING_OPDEF_H
 #define _ASYNCRT_RING_OPDEF_H
 
+#include <linux/types.h>
+#include <linux/asyncrt.h>
 #include <uapi/linux/asyncrt.h>
 
 struct art_ring;
+struct art_op;
 
 /* The private copy of an SQE, read once from shared memory. */
 struct art_sqe {
@@ -26,17 +32,37 @@ struct art_sqe {
 
 struct art_opdef {
 	const char *name;
-	/* Validate; return 0 or a negative errno for the completion. */
 	int (*prep)(const struct art_sqe *sqe);
-	/* Run: post the completion now or arrange for it to be posted. */
-	int (*issue)(struct art_ring *ring, const struct art_sqe *sqe);
+	/* Run-at-once opcodes: return the completion's result. */
+	long (*issue)(struct art_ring *ring, const struct art_sqe *sqe);
+	/* Task opcodes: the op's size, and its future's three steps. */
+	size_t size;
+	int (*init)(struct art_op *op, const struct art_sqe *sqe);
+	enum art_poll (*poll)(struct art_op *op, struct art_cx *cx, long *res);
+	void (*drop)(struct art_op *op, long res);
 };
 
 /* opdef.c */
 const struct art_opdef *art_opdef(u8 opcode);
+u32 art_opdef_features(void);
 
 /* nop.c */
 int art_nop_prep(const struct art_sqe *sqe);
-int art_nop_issue(struct art_ring *ring, const struct art_sqe *sqe);
+long art_nop_issue(struct art_ring *ring, const struct art_sqe *sqe);
+
+/* sleep.c */
+int art_sleep_op_prep(const struct art_sqe *sqe);
+int art_sleep_op_init(struct art_op *op, const struct art_sqe *sqe);
+enum art_poll art_sleep_op_poll(struct art_op *op, struct art_cx *cx, long *res);
+void art_sleep_op_drop(struct art_op *op, long res);
+int art_interval_op_prep(const struct art_sqe *sqe);
+int art_interval_op_init(struct art_op *op, const struct art_sqe *sqe);
+enum art_poll art_interval_op_poll(struct art_op *op, struct art_cx *cx, long *res);
+void art_interval_op_drop(struct art_op *op, long res);
+int art_clock_from_uapi(u8 clock, clockid_t *out);
+
+/* cancel.c */
+int art_cancel_prep(const struct art_sqe *sqe);
+long art_cancel_issue(struct art_ring *ring, const struct art_sqe *sqe);
 
 #endif /* _ASYNCRT_RING_OPDEF_H */

@@ -29,9 +29,11 @@
 #include <linux/uaccess.h>
 #include <linux/overflow.h>
 #include <linux/log2.h>
+#include <linux/asyncrt.h>
 
 #include "ring.h"
 #include "opdef.h"
+#include "op.h"
 
 /* The per-instance in-flight ceiling; setup may ask for less. */
 static unsigned int max_inflight = 65536;
@@ -84,17 +86,36 @@ struct art_ring *art_ring_alloc(void)
 		return NULL;
 	mutex_init(&ring->submit_lock);
 	spin_lock_init(&ring->cq_lock);
+	spin_lock_init(&ring->ops_lock);
+	INIT_LIST_HEAD(&ring->held);
 	init_waitqueue_head(&ring->cq_wait);
 	return ring;
 }
 
+/*
+ * The last reference is gone: nobody can submit. Destroying the runtime
+ * aborts every in-flight op and waits for them; each posts its -ECANCELED
+ * into the rings, which are freed only after that.
+ */
 void art_ring_free(struct art_ring *ring)
 {
+	if (ring->rt)
+		art_rt_destroy(ring->rt);
+	kvfree(ring->ops);
 	art_region_free(&ring->sqes_mem);
 	art_region_free(&ring->rings_mem);
 	mutex_destroy(&ring->submit_lock);
 	kfree(ring);
 }
+
+/*
+ * Each instance runs its entries on a runtime of its own, so instances
+ * never compete for a run queue and closing one destroys only its tasks.
+ */
+static const struct art_rt_config art_ring_rt_config = {
+	.name	= "ring",
+	.flags	= ART_RT_CURRENT_THREAD,
+};
 
 static size_t art_rings_layout(u32 sq_entries, u32 cq_entries, size_t *cqes_off)
 {
@@ -140,6 +161,18 @@ int art_ring_setup(struct art_ring *ring, struct asyncrt_params *p)
 	ret = art_region_alloc(&ring->sqes_mem, sq_entries * sizeof(struct asyncrt_sqe));
 	if (ret)
 		goto err_sqes;
+	/* In flight <= CQ size, so this many buckets keeps CANCEL O(1). */
+	ring->ops_bits = ilog2(cq_entries);
+	ring->ops = kvcalloc(cq_entries, sizeof(*ring->ops), GFP_KERNEL_ACCOUNT);
+	ret = -ENOMEM;
+	if (!ring->ops)
+		goto err_ops;
+	ring->rt = art_rt_create(&art_ring_rt_config);
+	if (IS_ERR(ring->rt)) {
+		ret = PTR_ERR(ring->rt);
+		ring->rt = NULL;
+		goto err_rt;
+	}
 
 	ring->rings = ring->rings_mem.vaddr;
 	ring->sq_array = (u32 *)(ring->rings + 1);
@@ -158,7 +191,7 @@ int art_ring_setup(struct art_ring *ring, struct asyncrt_params *p)
 	p->sq_entries = sq_entries;
 	p->cq_entries = cq_entries;
 	p->max_inflight = inflight;
-	p->features = 0;
+	p->features = art_opdef_features();
 	p->rings_size = ring->rings_mem.nr_pages << PAGE_SHIFT;
 	p->sqes_size = ring->sqes_mem.nr_pages << PAGE_SHIFT;
 	p->sq_off.head = offsetof(struct art_rings, sq_head);
@@ -179,6 +212,11 @@ int art_ring_setup(struct art_ring *ring, struct asyncrt_params *p)
 	ret = 0;
 	goto out;
 
+err_rt:
+	kvfree(ring->ops);
+	ring->ops = NULL;
+err_ops:
+	art_region_free(&ring->sqes_mem);
 err_sqes:
 	art_region_free(&ring->rings_mem);
 out:
@@ -265,6 +303,69 @@ void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags)
 		wake_up_all(&ring->cq_wait);
 }
 
+/*
+ * Post an intermediate (F_MORE) completion of a multishot op in the room
+ * left after every reservation. Without room the op parks @held on the
+ * instance's held list and tries again when art_ring_kick_held() wakes it.
+ */
+bool art_ring_post_more(struct art_ring *ring, u64 user_data, s32 res,
+			struct list_head *held)
+{
+	struct asyncrt_cqe *cqe;
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&ring->cq_lock, irqflags);
+	if (art_cq_unreaped(ring) + ring->cq_reserved >= ring->cq_entries) {
+		if (list_empty(held)) {
+			list_add_tail(held, &ring->held);
+			WRITE_ONCE(ring->rings->cq_held, ++ring->cq_held);
+		}
+		spin_unlock_irqrestore(&ring->cq_lock, irqflags);
+		return false;
+	}
+	cqe = &ring->cqes[ring->cq_tail & (ring->cq_entries - 1)];
+	WRITE_ONCE(cqe->user_data, user_data);
+	WRITE_ONCE(cqe->res, res);
+	WRITE_ONCE(cqe->flags, ASYNCRT_CQE_F_MORE);
+	ring->cq_tail++;
+	/* Pairs with the acquire load of cq_tail in userspace's peek. */
+	smp_store_release(&ring->rings->cq_tail, ring->cq_tail);
+	spin_unlock_irqrestore(&ring->cq_lock, irqflags);
+
+	if (wq_has_sleeper(&ring->cq_wait))
+		wake_up_all(&ring->cq_wait);
+	return true;
+}
+
+/* An op that is ending leaves the held list. */
+void art_ring_unpark(struct art_ring *ring, struct list_head *held)
+{
+	spin_lock_irq(&ring->cq_lock);
+	list_del_init(held);
+	spin_unlock_irq(&ring->cq_lock);
+}
+
+/*
+ * Userspace may have reaped since the held ops parked: wake them to try
+ * again. An op on the list has not been dropped (drop unparks it under
+ * cq_lock), so its task is alive here.
+ */
+static void art_ring_kick_held(struct art_ring *ring)
+{
+	struct list_head *pos, *tmp;
+
+	if (list_empty_careful(&ring->held))
+		return;
+	spin_lock_irq(&ring->cq_lock);
+	list_for_each_safe(pos, tmp, &ring->held) {
+		struct art_interval_op *io = list_entry(pos, struct art_interval_op, held);
+
+		list_del_init(pos);
+		art_wake(art_op_task(&io->op));
+	}
+	spin_unlock_irq(&ring->cq_lock);
+}
+
 /* Read every field of sqes[idx] exactly once into a private copy. */
 static int art_sqe_copy(struct art_sqe *copy, const struct asyncrt_sqe *sqe)
 {
@@ -285,8 +386,10 @@ static int art_sqe_copy(struct art_sqe *copy, const struct asyncrt_sqe *sqe)
 
 	if (resv0 || resv1 || resv2_0 || resv2_1)
 		return -EINVAL;
-	/* No flag is implemented yet; accepting one silently would lie. */
-	if (copy->flags)
+	/* Links are not implemented yet; accepting one silently would lie. */
+	if (copy->flags & ~ASYNCRT_SQE_TIMEOUT)
+		return -EINVAL;
+	if (!(copy->flags & ASYNCRT_SQE_TIMEOUT) && copy->timeout_ns)
 		return -EINVAL;
 	return 0;
 }
@@ -307,7 +410,15 @@ static void art_ring_submit_one(struct art_ring *ring, u32 idx)
 	ret = def->prep(&sqe);
 	if (ret)
 		goto fail;
-	ret = def->issue(ring, &sqe);
+	if (def->issue) {
+		/* A run-at-once opcode has nothing for a timeout to bound. */
+		ret = -EINVAL;
+		if (sqe.flags & ASYNCRT_SQE_TIMEOUT)
+			goto fail;
+		art_ring_post(ring, sqe.user_data, def->issue(ring, &sqe), 0);
+		return;
+	}
+	ret = art_op_submit(ring, def, &sqe);
 	if (ret)
 		goto fail;
 	return;
@@ -364,6 +475,7 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 	if (!art_ring_ready(ring))
 		return -EBADFD;
 
+	art_ring_kick_held(ring);
 	if (e->to_submit) {
 		submitted = art_ring_submit(ring, e->to_submit);
 		if (submitted < 0)
@@ -392,7 +504,10 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 
 __poll_t art_ring_poll_mask(struct art_ring *ring)
 {
-	if (art_ring_ready(ring) && art_cq_unreaped(ring))
+	if (!art_ring_ready(ring))
+		return 0;
+	art_ring_kick_held(ring);
+	if (art_cq_unreaped(ring))
 		return EPOLLIN | EPOLLRDNORM;
 	return 0;
 }

@@ -10,7 +10,10 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/mm_types.h>
+#include <linux/list.h>
 #include <uapi/linux/asyncrt.h>
+
+struct art_runtime;
 
 /*
  * The rings region as the kernel lays it out today. Userspace finds every
@@ -65,7 +68,17 @@ struct art_ring {
 	spinlock_t cq_lock;
 	u32 cq_tail;
 	u32 cq_reserved;
+	u32 cq_held;		/* multishot completions held back, ever */
+	struct list_head held;	/* ops waiting for CQ room to post */
 	wait_queue_head_t cq_wait;	/* ENTER waiters and poll() */
+
+	/* The runtime every entry of this instance runs on. */
+	struct art_runtime *rt;
+
+	/* In-flight ops by user_data, for O(1) cancel: cq_entries buckets. */
+	spinlock_t ops_lock;
+	struct hlist_head *ops;
+	unsigned int ops_bits;
 };
 
 /* ring.c */
@@ -76,5 +89,8 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e);
 int art_ring_mmap(struct art_ring *ring, struct vm_area_struct *vma);
 __poll_t art_ring_poll_mask(struct art_ring *ring);
 void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags);
+bool art_ring_post_more(struct art_ring *ring, u64 user_data, s32 res,
+			struct list_head *held);
+void art_ring_unpark(struct art_ring *ring, struct list_head *held);
 
 #endif /* _ASYNCRT_RING_RING_H */

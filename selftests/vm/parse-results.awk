@@ -16,10 +16,13 @@ function fail(why) {
 	print "FAIL: " why
 }
 
-/^@@ begin / { block = $3; block_failed = 0; suite_failed = 0; next }
+/^@@ begin / { block = $3; block_failed = 0; suite_failed = 0; cases = 0; next }
 /^@@ end / {
 	rc = $4
 	sub(/^rc=/, "", rc)
+	# A KUnit module that registers no case at all is a broken build.
+	if (block == "kunit" && !cases)
+		fail("kunit: no KUnit case ran")
 	if (rc + 0 != 0 && !block_failed)
 		fail(block ": exited with status " rc " without a failing case")
 	block = ""
@@ -31,6 +34,7 @@ block == "" { next }
 
 block == "kunit" {
 	if ($0 ~ /^    (not )?ok [0-9]+ /) {
+		cases++
 		if ($0 ~ /^    not ok /) {
 			block_failed = suite_failed = 1
 			fail("kunit: " suite ": " substr($0, 5))

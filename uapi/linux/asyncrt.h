@@ -28,16 +28,44 @@
 
 #define ASYNCRT_DEVICE		"/dev/asyncrt"
 
-/* Opcodes: the futures userspace can submit. */
+/*
+ * Opcodes: the futures userspace can submit. res is the completion's result;
+ * every opcode can also complete with -ECANCELED (CANCEL, close), -ETIME
+ * (ASYNCRT_SQE_TIMEOUT) or -EINVAL (a malformed entry).
+ *
+ * NOP       res 0 at once.
+ * SLEEP     res 0 when ns (a duration, or with ASYNCRT_TIMER_ABS a deadline)
+ *           passes on clock.
+ * INTERVAL  multishot: one ASYNCRT_CQE_F_MORE completion per tick every ns,
+ *           res the tick number (1, 2, ...); after count ticks (0: until
+ *           cancelled) a terminal completion with res the ticks delivered.
+ *           Missed ticks follow the ASYNCRT_TICK_* policy in op_flags.
+ * WAIT      wait on the wait queue fd (see ASYNCRT_IOC_WQ_CREATE): res 0 when
+ *           woken or when a stored permit is taken. With ASYNCRT_WAIT_CMP,
+ *           the __u32 at addr is read under the queue's lock and the entry
+ *           completes at once with -EAGAIN unless it equals value, so a wake
+ *           that follows a change of that word cannot be lost.
+ * WAKE      wake up to count waiters of fd (0: all); res the number woken.
+ * NOTIFY    wake one waiter of fd, or store a permit (at most one) for the
+ *           next WAIT if none waits; res 1 if a waiter was woken, else 0.
+ * POLL      res the ready mask (POLLIN, ...) when fd has one of events.
+ *           With ASYNCRT_POLL_MULTI, a F_MORE completion per readiness
+ *           edge until cancelled.
+ * CANCEL    cancel the in-flight entries whose user_data is target, or with
+ *           ASYNCRT_CANCEL_ALL every in-flight entry of the instance; res the
+ *           number cancelled, -ENOENT if none. Each cancelled entry
+ *           completes exactly once: with its real result if it finished
+ *           first, otherwise with -ECANCELED.
+ */
 enum {
-	ASYNCRT_OP_NOP,		/* complete at once with res 0 */
-	ASYNCRT_OP_SLEEP,	/* complete when a deadline passes */
-	ASYNCRT_OP_INTERVAL,	/* multishot: one completion per tick */
-	ASYNCRT_OP_WAIT,	/* wait on a wait queue */
-	ASYNCRT_OP_WAKE,	/* wake waiters of a wait queue */
-	ASYNCRT_OP_NOTIFY,	/* wake one waiter or store a permit */
-	ASYNCRT_OP_POLL,	/* fd readiness */
-	ASYNCRT_OP_CANCEL,	/* cancel an in-flight entry */
+	ASYNCRT_OP_NOP,
+	ASYNCRT_OP_SLEEP,
+	ASYNCRT_OP_INTERVAL,
+	ASYNCRT_OP_WAIT,
+	ASYNCRT_OP_WAKE,
+	ASYNCRT_OP_NOTIFY,
+	ASYNCRT_OP_POLL,
+	ASYNCRT_OP_CANCEL,
 
 	ASYNCRT_OP_LAST,	/* not an opcode: the number of opcodes */
 };
@@ -56,11 +84,22 @@ enum {
 
 /* sqe->op_flags for SLEEP and INTERVAL */
 #define ASYNCRT_TIMER_ABS	(1U << 0) /* ns is an absolute deadline */
-/* sqe->op_flags for INTERVAL: the missed-tick policy, default BURST */
-#define ASYNCRT_TICK_BURST	(0U << 1) /* fire missed ticks back to back */
-#define ASYNCRT_TICK_DELAY	(1U << 1) /* next tick one period from now */
-#define ASYNCRT_TICK_SKIP	(2U << 1) /* skip to the next multiple */
+/*
+ * sqe->op_flags for INTERVAL: the missed-tick policy. BURST, the default,
+ * delivers every missed tick back to back so a program counting ticks stays
+ * exact; DELAY restarts the schedule one period after the late tick; SKIP
+ * drops missed ticks and keeps the original phase.
+ */
+#define ASYNCRT_TICK_BURST	(0U << 1)
+#define ASYNCRT_TICK_DELAY	(1U << 1)
+#define ASYNCRT_TICK_SKIP	(2U << 1)
 #define ASYNCRT_TICK_MASK	(3U << 1)
+/* sqe->op_flags for WAIT */
+#define ASYNCRT_WAIT_CMP	(1U << 0) /* wait only while *addr == value */
+/* sqe->op_flags for POLL */
+#define ASYNCRT_POLL_MULTI	(1U << 0) /* a completion per readiness edge */
+/* sqe->op_flags for CANCEL */
+#define ASYNCRT_CANCEL_ALL	(1U << 0) /* every in-flight entry */
 
 /*
  * A submission queue entry: 64 bytes. Every field is read exactly once by
@@ -126,6 +165,11 @@ struct asyncrt_cq_offsets {
 #define ASYNCRT_FEAT_LINK	(1U << 0)
 #define ASYNCRT_FEAT_TIMEOUT	(1U << 1)
 #define ASYNCRT_FEAT_CLOCKS	(1U << 2)
+#define ASYNCRT_FEAT_SLEEP	(1U << 3)
+#define ASYNCRT_FEAT_INTERVAL	(1U << 4)
+#define ASYNCRT_FEAT_WAITQ	(1U << 5) /* WAIT, WAKE, NOTIFY, WQ_CREATE */
+#define ASYNCRT_FEAT_POLL	(1U << 6)
+#define ASYNCRT_FEAT_CANCEL	(1U << 7)
 
 /* Limits: requested sizes are rounded up to a power of two. */
 #define ASYNCRT_MAX_SQ_ENTRIES	4096
@@ -165,5 +209,12 @@ struct asyncrt_enter {
 #define ASYNCRT_IOC_MAGIC	0xA7
 #define ASYNCRT_IOC_SETUP	_IOWR(ASYNCRT_IOC_MAGIC, 0x00, struct asyncrt_params)
 #define ASYNCRT_IOC_ENTER	_IOW(ASYNCRT_IOC_MAGIC, 0x01, struct asyncrt_enter)
+/*
+ * Create a wait queue for WAIT, WAKE and NOTIFY; returns a new fd (the
+ * argument is O_CLOEXEC or 0). Holding the fd is the permission to use the
+ * queue: share it with threads, with children across fork(), or with other
+ * processes by passing it over a unix socket (SCM_RIGHTS).
+ */
+#define ASYNCRT_IOC_WQ_CREATE	_IO(ASYNCRT_IOC_MAGIC, 0x02)
 
 #endif /* _UAPI_LINUX_ASYNCRT_H */

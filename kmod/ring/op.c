@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ops: accepted entries running as tasks on their instance's runtime (the
+ * life cycle is drawn in op.h). This file holds what every task opcode
+ * shares: spawning, the per-entry timeout, the user_data hash that makes
+ * CANCEL O(1), and the drop that posts the one terminal completion.
+ */
+#include <linux/hash.h>
+#include <linux/slab.h>
+
+#include "../core/core.h"
+#include "ring.h"
+#include "op.h"
+
+struct art_op_spawn {
+	struct art_ring *ring;
+	const struct art_opdef *def;
+	const struct art_sqe *sqe;
+	clockid_t timeout_clock;
+};
+
+/* An op is the future of the task art_spawn() made for it. */
+struct art_task *art_op_task(struct art_op *op)
+{
+	return (struct art_task *)((char *)&op->fut - offsetof(struct art_task, fut));
+}
+
+static struct art_sleep *art_op_timeout(struct art_op *op)
+{
+	return op->timeout_off ? (void *)op + op->timeout_off * 8 : NULL;
+}
+
+static struct hlist_head *art_op_bucket(struct art_ring *ring, u64 user_data)
+{
+	return &ring->ops[hash_64(user_data, ring->ops_bits)];
+}
+
+static enum art_poll art_op_poll(struct art_future *f, struct art_cx *cx, long *res)
+{
+	struct art_op *op = container_of(f, struct art_op, fut);
+	struct art_sleep *timeout = art_op_timeout(op);
+	long unused;
+
+	if (timeout && art_sleep_poll(timeout, cx, &unused) == ART_READY) {
+		*res = -ETIME;
+		return ART_READY;
+	}
+	return art_opdef(op->opcode)->poll(op, cx, res);
+}
+
+/* Exactly once per op, whatever ended it: clean up, unhash, complete. */
+static void art_op_drop(struct art_future *f, long res)
+{
+	struct art_op *op = container_of(f, struct art_op, fut);
+	struct art_sleep *timeout = art_op_timeout(op);
+	struct art_ring *ring = op->ring;
+
+	art_opdef(op->opcode)->drop(op, res);
+	if (timeout)
+		art_sleep_drop(timeout);
+	spin_lock(&ring->ops_lock);
+	hlist_del(&op->node);
+	spin_unlock(&ring->ops_lock);
+	art_ring_post(ring, op->user_data, clamp_t(long, res, S32_MIN, S32_MAX), 0);
+}
+
+static const struct art_future_ops art_op_future_ops = {
+	.poll	= art_op_poll,
+	.drop	= art_op_drop,
+};
+
+/* Runs inside art_spawn(), in the submitter's context, before any poll. */
+static int art_op_init(struct art_future *f, void *arg)
+{
+	struct art_op *op = container_of(f, struct art_op, fut);
+	const struct art_op_spawn *sp = arg;
+	struct art_ring *ring = sp->ring;
+	int ret;
+
+	op->fut.ops = &art_op_future_ops;
+	op->ring = ring;
+	op->user_data = sp->sqe->user_data;
+	op->opcode = sp->sqe->opcode;
+	if (sp->sqe->flags & ASYNCRT_SQE_TIMEOUT) {
+		op->timeout_off = ALIGN(sp->def->size, 8) / 8;
+		art_sleep_init(art_op_timeout(op), sp->timeout_clock,
+			       sp->sqe->timeout_ns, 0);
+	}
+	ret = sp->def->init(op, sp->sqe);
+	if (ret)
+		return ret;
+
+	/* Last: from here on a CANCEL can find the op, and drop unhashes it. */
+	spin_lock(&ring->ops_lock);
+	hlist_add_head(&op->node, art_op_bucket(ring, op->user_data));
+	spin_unlock(&ring->ops_lock);
+	return 0;
+}
+
+/*
+ * Start a task opcode. On error nothing was started and the caller posts
+ * the error as the entry's completion; on success the op's drop will.
+ */
+int art_op_submit(struct art_ring *ring, const struct art_opdef *def,
+		  const struct art_sqe *sqe)
+{
+	struct art_op_spawn sp = { .ring = ring, .def = def, .sqe = sqe };
+	size_t size = def->size;
+	struct art_task *task;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(struct art_interval_op) > 255 * 8);
+	if (sqe->flags & ASYNCRT_SQE_TIMEOUT) {
+		ret = art_clock_from_uapi(sqe->clock, &sp.timeout_clock);
+		if (ret)
+			return ret;
+		size = ALIGN(size, 8) + sizeof(struct art_sleep);
+	}
+	task = art_spawn(ring->rt, size, art_op_init, &sp, ART_SPAWN_DETACHED);
+	return IS_ERR(task) ? PTR_ERR(task) : 0;
+}
+
+/*
+ * Abort the in-flight ops with this user_data (or all of them). An op in
+ * the hash has not been dropped, so its task is alive while ops_lock is
+ * held; the abort makes the core drop it, which posts -ECANCELED unless
+ * the op completed first. Either way it completes once.
+ */
+unsigned int art_ring_cancel(struct art_ring *ring, u64 user_data, bool all)
+{
+	unsigned int i, n = 0;
+	struct art_op *op;
+
+	spin_lock(&ring->ops_lock);
+	if (all) {
+		for (i = 0; i < (1U << ring->ops_bits); i++) {
+			hlist_for_each_entry(op, &ring->ops[i], node) {
+				art_task_abort(art_op_task(op));
+				n++;
+			}
+		}
+	} else {
+		hlist_for_each_entry(op, art_op_bucket(ring, user_data), node) {
+			if (op->user_data != user_data)
+				continue;
+			art_task_abort(art_op_task(op));
+			n++;
+		}
+	}
+	spin_unlock(&ring->ops_lock);
+	return n;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * An op: an accepted SQE that runs as a task on its instance's runtime.
+ *
+ * The op is the task's future, allocated with the task in one piece. Its
+ * life, and who posts its one terminal completion:
+ *
+ *   submit --init--> hashed by user_data --poll...--> READY / abort / close
+ *                                                        |
+ *                        drop(res): opcode cleanup, unhash, post CQE(res)
+ *
+ * The core calls drop exactly once, with the future's result, -ECANCELED
+ * after an abort (CANCEL, close) or -ETIME from the entry's own timeout; so
+ * every accepted entry completes exactly once, whoever wins a race.
+ */
+#ifndef _ASYNCRT_RING_OP_H
+#define _ASYNCRT_RING_OP_H
+
+#include <linux/asyncrt.h>
+#include <linux/list.h>
+
+#include "opdef.h"
+
+struct art_ring;
+
+struct art_op {
+	struct art_future fut;
+	struct art_ring *ring;
+	struct hlist_node node;		/* ring->ops, under ring->ops_lock */
+	u64 user_data;
+	u8 opcode;
+	u8 timeout_off;			/* 0, or where the timeout sleep is, / 8 */
+};
+
+struct art_sleep_op {
+	struct art_op op;
+	struct art_sleep sleep;
+};
+
+struct art_interval_op {
+	struct art_op op;
+	struct art_interval iv;
+	struct list_head held;		/* ring->held, under cq_lock */
+	u64 due;			/* ticks fired */
+	u64 posted;			/* ticks completed to the CQ */
+	u64 count;			/* ticks wanted, 0 for forever */
+};
+
+/* op.c */
+int art_op_submit(struct art_ring *ring, const struct art_opdef *def,
+		  const struct art_sqe *sqe);
+struct art_task *art_op_task(struct art_op *op);
+unsigned int art_ring_cancel(struct art_ring *ring, u64 user_data, bool all);
+
+#endif /* _ASYNCRT_RING_OP_H */

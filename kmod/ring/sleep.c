@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SLEEP and INTERVAL: the core's hrtimer futures behind the ring.
+ *
+ * INTERVAL is multishot. Each tick is posted as an ASYNCRT_CQE_F_MORE
+ * completion in the CQ space left over after every reservation; when there
+ * is none the tick is held back (counted in cq_held), the op parks on the
+ * instance's held list, and the next ENTER or poll() wakes it to try again.
+ * Ticks are never dropped and never overtake each other, and the terminal
+ * completion, whose slot was reserved at submission, comes after them.
+ */
+#include <linux/errno.h>
+#include <linux/time.h>
+
+#include "ring.h"
+#include "op.h"
+
+int art_clock_from_uapi(u8 clock, clockid_t *out)
+{
+	switch (clock) {
+	case ASYNCRT_CLOCK_MONOTONIC:
+		*out = CLOCK_MONOTONIC;
+		return 0;
+	case ASYNCRT_CLOCK_BOOTTIME:
+		*out = CLOCK_BOOTTIME;
+		return 0;
+	case ASYNCRT_CLOCK_REALTIME:
+		*out = CLOCK_REALTIME;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int art_sleep_op_prep(const struct art_sqe *sqe)
+{
+	clockid_t clock;
+
+	if (sqe->fd || sqe->arg2 || sqe->op_flags & ~ASYNCRT_TIMER_ABS)
+		return -EINVAL;
+	return art_clock_from_uapi(sqe->clock, &clock);
+}
+
+int art_sleep_op_init(struct art_op *op, const struct art_sqe *sqe)
+{
+	struct art_sleep_op *so = container_of(op, struct art_sleep_op, op);
+	clockid_t clock;
+
+	art_clock_from_uapi(sqe->clock, &clock);
+	art_sleep_init(&so->sleep, clock, sqe->arg,
+		       sqe->op_flags & ASYNCRT_TIMER_ABS ? ART_TIMER_ABS : 0);
+	return 0;
+}
+
+enum art_poll art_sleep_op_poll(struct art_op *op, struct art_cx *cx, long *res)
+{
+	struct art_sleep_op *so = container_of(op, struct art_sleep_op, op);
+
+	return art_sleep_poll(&so->sleep, cx, res);
+}
+
+void art_sleep_op_drop(struct art_op *op, long res)
+{
+	struct art_sleep_op *so = container_of(op, struct art_sleep_op, op);
+
+	art_sleep_drop(&so->sleep);
+}
+
+/* Shorter periods would only measure how fast the CQ fills. */
+#define ART_INTERVAL_MIN_NS	1000
+
+int art_interval_op_prep(const struct art_sqe *sqe)
+{
+	clockid_t clock;
+
+	if (sqe->fd || sqe->op_flags & ~ASYNCRT_TICK_MASK ||
+	    (sqe->op_flags & ASYNCRT_TICK_MASK) > ASYNCRT_TICK_SKIP ||
+	    sqe->arg < ART_INTERVAL_MIN_NS)
+		return -EINVAL;
+	return art_clock_from_uapi(sqe->clock, &clock);
+}
+
+int art_interval_op_init(struct art_op *op, const struct art_sqe *sqe)
+{
+	struct art_interval_op *io = container_of(op, struct art_interval_op, op);
+	static const enum art_tick_policy policy[] = {
+		[ASYNCRT_TICK_BURST >> 1] = ART_TICK_BURST,
+		[ASYNCRT_TICK_DELAY >> 1] = ART_TICK_DELAY,
+		[ASYNCRT_TICK_SKIP >> 1] = ART_TICK_SKIP,
+	};
+	clockid_t clock;
+
+	art_clock_from_uapi(sqe->clock, &clock);
+	art_interval_init(&io->iv, clock, sqe->arg,
+			  policy[(sqe->op_flags & ASYNCRT_TICK_MASK) >> 1]);
+	INIT_LIST_HEAD(&io->held);
+	io->count = sqe->arg2;
+	return 0;
+}
+
+enum art_poll art_interval_op_poll(struct art_op *op, struct art_cx *cx, long *res)
+{
+	struct art_interval_op *io = container_of(op, struct art_interval_op, op);
+	long unused;
+
+	for (;;) {
+		while (io->posted < io->due) {
+			if (!art_ring_post_more(op->ring, op->user_data,
+						min_t(u64, io->posted + 1, S32_MAX),
+						&io->held))
+				return ART_PENDING;
+			io->posted++;
+		}
+		if (io->count && io->posted >= io->count) {
+			*res = min_t(u64, io->posted, S32_MAX);
+			return ART_READY;
+		}
+		if (art_interval_poll(&io->iv, cx, &unused) == ART_PENDING)
+			return ART_PENDING;
+		io->due++;
+	}
+}
+
+void art_interval_op_drop(struct art_op *op, long res)
+{
+	struct art_interval_op *io = container_of(op, struct art_interval_op, op);
+
+	art_ring_unpark(op->ring, &io->held);
+	art_interval_drop(&io->iv);
+}
