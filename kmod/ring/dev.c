@@ -15,6 +15,7 @@
 
 #include "dev.h"
 #include "ring.h"
+#include "opdef.h"
 #include "uapi_check.h"
 
 static ushort dev_mode = 0666;
@@ -72,6 +73,8 @@ static long art_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 			return -EFAULT;
 		return art_ring_enter(ring, &e);
 	}
+	case ASYNCRT_IOC_WQ_CREATE:
+		return art_waitq_create(arg);
 	default:
 		return -ENOTTY;
 	}

@@ -46,6 +46,14 @@ struct art_interval_op {
 	u64 count;			/* ticks wanted, 0 for forever */
 };
 
+struct art_wait_op {
+	struct art_op op;
+	struct file *file;		/* the wait queue's, referenced */
+	struct list_head node;		/* the queue's waiters while waiting */
+	bool woken;
+	bool by_notify;
+};
+
 /* op.c */
 int art_op_submit(struct art_ring *ring, const struct art_opdef *def,
 		  const struct art_sqe *sqe);

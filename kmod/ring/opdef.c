@@ -32,6 +32,24 @@ static const struct art_opdef art_opdefs[ASYNCRT_OP_LAST] = {
 		.poll	= art_interval_op_poll,
 		.drop	= art_interval_op_drop,
 	},
+	[ASYNCRT_OP_WAIT] = {
+		.name	= "WAIT",
+		.prep	= art_wait_op_prep,
+		.size	= sizeof(struct art_wait_op),
+		.init	= art_wait_op_init,
+		.poll	= art_wait_op_poll,
+		.drop	= art_wait_op_drop,
+	},
+	[ASYNCRT_OP_WAKE] = {
+		.name	= "WAKE",
+		.prep	= art_wake_prep,
+		.issue	= art_wake_issue,
+	},
+	[ASYNCRT_OP_NOTIFY] = {
+		.name	= "NOTIFY",
+		.prep	= art_notify_prep,
+		.issue	= art_notify_issue,
+	},
 	[ASYNCRT_OP_CANCEL] = {
 		.name	= "CANCEL",
 		.prep	= art_cancel_prep,

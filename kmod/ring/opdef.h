@@ -61,6 +61,26 @@ enum art_poll art_interval_op_poll(struct art_op *op, struct art_cx *cx, long *r
 void art_interval_op_drop(struct art_op *op, long res);
 int art_clock_from_uapi(u8 clock, clockid_t *out);
 
+/* waitq.c */
+int art_waitq_create(unsigned long flags);
+int art_wait_op_prep(const struct art_sqe *sqe);
+int art_wait_op_init(struct art_op *op, const struct art_sqe *sqe);
+enum art_poll art_wait_op_poll(struct art_op *op, struct art_cx *cx, long *res);
+void art_wait_op_drop(struct art_op *op, long res);
+int art_wake_prep(const struct art_sqe *sqe);
+long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe);
+int art_notify_prep(const struct art_sqe *sqe);
+long art_notify_issue(struct art_ring *ring, const struct art_sqe *sqe);
+
+/*
+ * An opcode that is not a timer takes sqe->clock only as the clock of its
+ * ASYNCRT_SQE_TIMEOUT, so without that flag the field must be zero.
+ */
+static inline bool art_sqe_clock_ok(const struct art_sqe *sqe)
+{
+	return !sqe->clock || sqe->flags & ASYNCRT_SQE_TIMEOUT;
+}
+
 /* cancel.c */
 int art_cancel_prep(const struct art_sqe *sqe);
 long art_cancel_issue(struct art_ring *ring, const struct art_sqe *sqe);

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared wait queues: WAIT, WAKE and NOTIFY on a queue named by an fd that
+ * ASYNCRT_IOC_WQ_CREATE returns. Holding the fd is the permission to use the
+ * queue, so threads share it, children inherit it across fork(), and other
+ * processes receive it over a unix socket (SCM_RIGHTS).
+ *
+ * No lost wake-up: a WAIT with ASYNCRT_WAIT_CMP reads the user's word and
+ * queues itself under the queue's mutex, and WAKE/NOTIFY take the same mutex
+ * before waking. A waker that changes the word and then wakes either runs
+ * first, and the waiter sees the new word (-EAGAIN), or runs after, and finds
+ * the waiter queued. The mutex can be a mutex because all three run in the
+ * submitter's process context; the waiter list has a spinlock of its own
+ * because a waiter leaves it from its drop, wherever that runs.
+ *
+ * NOTIFY stores one permit when nobody waits; a waiter that NOTIFY woke but
+ * that ends without taking the wake (cancelled, timed out) passes it on.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "ring.h"
+#include "op.h"
+
+struct art_waitq {
+	struct mutex lock;		/* orders WAIT's compare with wakers */
+	spinlock_t list_lock;		/* protects waiters and permit */
+	struct list_head waiters;	/* struct art_wait_op, oldest first */
+	bool permit;
+};
+
+static int art_waitq_release(struct inode *inode, struct file *file)
+{
+	struct art_waitq *wq = file->private_data;
+
+	/* Every waiter holds a file reference: none is left. */
+	mutex_destroy(&wq->lock);
+	kfree(wq);
+	return 0;
+}
+
+static const struct file_operations art_waitq_fops = {
+	.owner		= THIS_MODULE,
+	.release	= art_waitq_release,
+	.llseek		= noop_llseek,
+};
+
+int art_waitq_create(unsigned long flags)
+{
+	struct art_waitq *wq;
+	int fd;
+
+	if (flags & ~O_CLOEXEC)
+		return -EINVAL;
+	wq = kzalloc(sizeof(*wq), GFP_KERNEL_ACCOUNT);
+	if (!wq)
+		return -ENOMEM;
+	mutex_init(&wq->lock);
+	spin_lock_init(&wq->list_lock);
+	INIT_LIST_HEAD(&wq->waiters);
+	fd = anon_inode_getfd("[asyncrt-wq]", &art_waitq_fops, wq, O_RDWR | flags);
+	if (fd < 0) {
+		mutex_destroy(&wq->lock);
+		kfree(wq);
+	}
+	return fd;
+}
+
+/* A reference to the queue behind @fd, or an ERR_PTR. */
+static struct file *art_waitq_fget(int fd)
+{
+	struct file *file = fget(fd);
+
+	if (!file)
+		return ERR_PTR(-EBADF);
+	if (file->f_op != &art_waitq_fops) {
+		fput(file);
+		return ERR_PTR(-EINVAL);
+	}
+	return file;
+}
+
+/* Wake the oldest waiter. */
+static void art_waitq_wake_one(struct art_waitq *wq, bool notify)
+	__must_hold(&wq->list_lock)
+{
+	struct art_wait_op *wo = list_first_entry(&wq->waiters, struct art_wait_op, node);
+
+	list_del_init(&wo->node);
+	wo->by_notify = notify;
+	/* Pairs with the acquire in art_wait_op_poll(). */
+	smp_store_release(&wo->woken, true);
+	art_wake(art_op_task(&wo->op));
+}
+
+static void art_waitq_notify(struct art_waitq *wq)
+	__must_hold(&wq->list_lock)
+{
+	if (list_empty(&wq->waiters))
+		wq->permit = true;
+	else
+		art_waitq_wake_one(wq, true);
+}
+
+int art_wait_op_prep(const struct art_sqe *sqe)
+{
+	if (sqe->op_flags & ~ASYNCRT_WAIT_CMP || !art_sqe_clock_ok(sqe))
+		return -EINVAL;
+	if (sqe->op_flags & ASYNCRT_WAIT_CMP) {
+		if (sqe->arg2 > U32_MAX || !sqe->arg)
+			return -EINVAL;
+	} else if (sqe->arg || sqe->arg2) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int art_wait_op_init(struct art_op *op, const struct art_sqe *sqe)
+{
+	struct art_wait_op *wo = container_of(op, struct art_wait_op, op);
+	struct art_waitq *wq;
+	struct file *file;
+	int ret = 0;
+	u32 word;
+
+	file = art_waitq_fget(sqe->fd);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	wq = file->private_data;
+	INIT_LIST_HEAD(&wo->node);
+
+	mutex_lock(&wq->lock);
+	if (sqe->op_flags & ASYNCRT_WAIT_CMP) {
+		if (get_user(word, (u32 __user *)u64_to_user_ptr(sqe->arg)))
+			ret = -EFAULT;
+		else if (word != sqe->arg2)
+			ret = -EAGAIN;
+	}
+	if (!ret) {
+		spin_lock(&wq->list_lock);
+		if (wq->permit) {
+			wq->permit = false;
+			wo->woken = true;
+		} else {
+			list_add_tail(&wo->node, &wq->waiters);
+		}
+		spin_unlock(&wq->list_lock);
+	}
+	mutex_unlock(&wq->lock);
+
+	if (ret) {
+		fput(file);
+		return ret;
+	}
+	wo->file = file;
+	return 0;
+}
+
+enum art_poll art_wait_op_poll(struct art_op *op, struct art_cx *cx, long *res)
+{
+	struct art_wait_op *wo = container_of(op, struct art_wait_op, op);
+
+	/* Pairs with the release in art_waitq_wake_one(). */
+	if (!smp_load_acquire(&wo->woken))
+		return ART_PENDING;
+	*res = 0;
+	return ART_READY;
+}
+
+void art_wait_op_drop(struct art_op *op, long res)
+{
+	struct art_wait_op *wo = container_of(op, struct art_wait_op, op);
+	struct art_waitq *wq = wo->file->private_data;
+
+	spin_lock(&wq->list_lock);
+	if (!list_empty(&wo->node))
+		list_del_init(&wo->node);
+	else if (wo->woken && wo->by_notify && res)
+		art_waitq_notify(wq);
+	spin_unlock(&wq->list_lock);
+	fput(wo->file);
+}
+
+int art_wake_prep(const struct art_sqe *sqe)
+{
+	if (sqe->arg || sqe->op_flags || sqe->clock)
+		return -EINVAL;
+	return 0;
+}
+
+long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe)
+{
+	struct art_waitq *wq;
+	struct file *file;
+	long n = 0;
+
+	file = art_waitq_fget(sqe->fd);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	wq = file->private_data;
+	mutex_lock(&wq->lock);
+	spin_lock(&wq->list_lock);
+	while (!list_empty(&wq->waiters) && (!sqe->arg2 || n < sqe->arg2)) {
+		art_waitq_wake_one(wq, false);
+		n++;
+	}
+	spin_unlock(&wq->list_lock);
+	mutex_unlock(&wq->lock);
+	fput(file);
+	return n;
+}
+
+int art_notify_prep(const struct art_sqe *sqe)
+{
+	if (sqe->arg || sqe->arg2 || sqe->op_flags || sqe->clock)
+		return -EINVAL;
+	return 0;
+}
+
+long art_notify_issue(struct art_ring *ring, const struct art_sqe *sqe)
+{
+	struct art_waitq *wq;
+	struct file *file;
+	long woke;
+
+	file = art_waitq_fget(sqe->fd);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	wq = file->private_data;
+	mutex_lock(&wq->lock);
+	spin_lock(&wq->list_lock);
+	woke = !list_empty(&wq->waiters);
+	art_waitq_notify(wq);
+	spin_unlock(&wq->list_lock);
+	mutex_unlock(&wq->lock);
+	fput(file);
+	return woke;
+}

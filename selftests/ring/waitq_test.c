@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Description: shared wait queues: WAIT/WAKE/NOTIFY semantics (one stored
+ * permit, wake n or all), the compare-value that makes a lost wake-up
+ * impossible, bad fds and addresses, and sharing the queue with another
+ * thread, with a forked child, and with a process that received the fd
+ * over a unix socket.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "ring_util.h"
+
+static void sqe_wait(struct asyncrt_sqe *sqe, int wq, const uint32_t *word,
+		     uint32_t value, uint64_t user_data)
+{
+	sqe->opcode = ASYNCRT_OP_WAIT;
+	sqe->fd = wq;
+	if (word) {
+		sqe->op_flags = ASYNCRT_WAIT_CMP;
+		sqe->addr = (uintptr_t)word;
+		sqe->value = value;
+	}
+	sqe->user_data = user_data;
+}
+
+static void sqe_wake(struct asyncrt_sqe *sqe, int op, int wq, uint64_t n,
+		     uint64_t user_data)
+{
+	sqe->opcode = op;
+	sqe->fd = wq;
+	sqe->count = n;
+	sqe->user_data = user_data;
+}
+
+/* Submit one entry and return its result. */
+static int run1(struct asyncrt_ring *ring, struct asyncrt_sqe *sqe)
+{
+	struct asyncrt_cqe cqe;
+
+	(void)sqe;
+	if (asyncrt_submit(ring) != 1 || next_cqe(ring, &cqe, 30 * SEC))
+		return -999;
+	return cqe.res;
+}
+
+FIXTURE(wq) {
+	struct asyncrt_ring ring;
+	int wq;
+};
+
+FIXTURE_SETUP(wq)
+{
+	ASSERT_EQ(0, asyncrt_ring_init(&self->ring, 64));
+	if (!(self->ring.features & ASYNCRT_FEAT_WAITQ))
+		SKIP(return, "this module has no wait queues");
+	self->wq = ioctl(self->ring.fd, ASYNCRT_IOC_WQ_CREATE, O_CLOEXEC);
+	ASSERT_LE(0, self->wq);
+}
+
+FIXTURE_TEARDOWN(wq)
+{
+	close(self->wq);
+	asyncrt_ring_exit(&self->ring);
+}
+
+TEST_F(wq, create_rejects_unknown_flags)
+{
+	EXPECT_EQ(-1, ioctl(self->ring.fd, ASYNCRT_IOC_WQ_CREATE, O_NONBLOCK));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_TRUE(fcntl(self->wq, F_GETFD) & FD_CLOEXEC);
+}
+
+TEST_F(wq, wait_then_wake)
+{
+	struct asyncrt_cqe cqe;
+
+	sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 1);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	EXPECT_EQ(-ETIME, next_cqe(&self->ring, &cqe, 20 * MSEC));
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, self->wq, 0, 2);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+		if (cqe.user_data == 2) {
+			EXPECT_EQ(1, cqe.res);
+		} else {
+			EXPECT_EQ(1, cqe.user_data);
+			EXPECT_EQ(0, cqe.res);
+		}
+	}
+}
+
+TEST_F(wq, wake_nobody_stores_nothing)
+{
+	struct asyncrt_cqe cqe;
+
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, self->wq, 0, 1);
+	EXPECT_EQ(0, run1(&self->ring, NULL));
+	sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 2);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	EXPECT_EQ(-ETIME, next_cqe(&self->ring, &cqe, 20 * MSEC));
+}
+
+TEST_F(wq, notify_stores_one_permit)
+{
+	struct asyncrt_cqe cqe;
+
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_NOTIFY, self->wq, 0, 1);
+	EXPECT_EQ(0, run1(&self->ring, NULL));
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_NOTIFY, self->wq, 0, 1);
+	EXPECT_EQ(0, run1(&self->ring, NULL));
+	/* Two notifies, one permit: the first WAIT takes it at once... */
+	sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 2);
+	EXPECT_EQ(0, run1(&self->ring, NULL));
+	/* ...and the second waits. */
+	sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 3);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	EXPECT_EQ(-ETIME, next_cqe(&self->ring, &cqe, 20 * MSEC));
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_NOTIFY, self->wq, 0, 4);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+		EXPECT_EQ(cqe.user_data == 4 ? 1 : 0, cqe.res);
+	}
+}
+
+TEST_F(wq, wake_n_then_all)
+{
+	struct asyncrt_cqe cqe;
+	int i, woken = 0;
+
+	for (i = 0; i < 5; i++)
+		sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 10 + i);
+	ASSERT_EQ(5, asyncrt_submit(&self->ring));
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, self->wq, 2, 1);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+		if (cqe.user_data == 1) {
+			EXPECT_EQ(2, cqe.res);
+		} else {
+			/* Oldest first. */
+			EXPECT_EQ(10 + woken, cqe.user_data);
+			woken++;
+		}
+	}
+	EXPECT_EQ(2, woken);
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, self->wq, 0, 2);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+		if (cqe.user_data == 2)
+			EXPECT_EQ(3, cqe.res);
+	}
+}
+
+TEST_F(wq, compare_mismatch_eagain)
+{
+	uint32_t word = 5;
+
+	sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, &word, 4, 1);
+	EXPECT_EQ(-EAGAIN, run1(&self->ring, NULL));
+}
+
+TEST_F(wq, bad_address_efault)
+{
+	sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, (uint32_t *)8, 0, 1);
+	EXPECT_EQ(-EFAULT, run1(&self->ring, NULL));
+}
+
+TEST_F(wq, bad_fds)
+{
+	sqe_wait(asyncrt_get_sqe(&self->ring), 9999, NULL, 0, 1);
+	EXPECT_EQ(-EBADF, run1(&self->ring, NULL));
+	/* A file that is not a wait queue. */
+	sqe_wait(asyncrt_get_sqe(&self->ring), self->ring.fd, NULL, 0, 1);
+	EXPECT_EQ(-EINVAL, run1(&self->ring, NULL));
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, 0, 0, 1);
+	EXPECT_EQ(-EINVAL, run1(&self->ring, NULL));
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_NOTIFY, -1, 0, 1);
+	EXPECT_EQ(-EBADF, run1(&self->ring, NULL));
+}
+
+TEST_F(wq, wait_cancel_leaves_queue)
+{
+	struct asyncrt_cqe cqe;
+
+	sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 1);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	sqe_cancel(asyncrt_get_sqe(&self->ring), 1, 0, 2);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+		EXPECT_EQ(cqe.user_data == 1 ? -ECANCELED : 1, cqe.res);
+	}
+	/* The cancelled waiter is gone: a WAKE finds nobody. */
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, self->wq, 0, 3);
+	EXPECT_EQ(0, run1(&self->ring, NULL));
+}
+
+/*
+ * Ping-pong on a shared word between two parties: each waits while the
+ * word holds the other's turn, then flips it and wakes. With the compare
+ * value no round can lose its wake-up, so all rounds finish.
+ */
+static int pingpong(int wq, _Atomic uint32_t *word, uint32_t me, int rounds)
+{
+	struct asyncrt_ring ring;
+	struct asyncrt_cqe cqe;
+	int i, ret;
+
+	if (asyncrt_ring_init(&ring, 8))
+		return -1;
+	for (i = 0; i < rounds; i++) {
+		while (atomic_load(word) != me) {
+			sqe_wait(asyncrt_get_sqe(&ring), wq, (uint32_t *)word, !me, 1);
+			asyncrt_submit(&ring);
+			ret = next_cqe(&ring, &cqe, 60 * SEC);
+			if (ret || (cqe.res && cqe.res != -EAGAIN))
+				return -2;
+		}
+		atomic_store(word, !me);
+		sqe_wake(asyncrt_get_sqe(&ring), ASYNCRT_OP_WAKE, wq, 0, 2);
+		asyncrt_submit(&ring);
+		if (next_cqe(&ring, &cqe, 60 * SEC) || cqe.res < 0)
+			return -3;
+	}
+	asyncrt_ring_exit(&ring);
+	return 0;
+}
+
+struct pp_arg {
+	int wq;
+	_Atomic uint32_t *word;
+	int ret;
+};
+
+static void *pp_thread(void *p)
+{
+	struct pp_arg *a = p;
+
+	a->ret = pingpong(a->wq, a->word, 1, 300);
+	return NULL;
+}
+
+TEST_F(wq, pingpong_threads)
+{
+	static _Atomic uint32_t word;
+	struct pp_arg a = { .wq = self->wq, .word = &word };
+	pthread_t t;
+
+	atomic_store(&word, 0);
+	ASSERT_EQ(0, pthread_create(&t, NULL, pp_thread, &a));
+	EXPECT_EQ(0, pingpong(self->wq, &word, 0, 300));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, a.ret);
+}
+
+TEST_F(wq, pingpong_forked_child)
+{
+	_Atomic uint32_t *word = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(MAP_FAILED, word);
+	atomic_store(word, 0);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(pingpong(self->wq, word, 1, 300) ? 1 : 0);
+	EXPECT_EQ(0, pingpong(self->wq, word, 0, 300));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	munmap(word, 4096);
+}
+
+static int recv_fd(int sock)
+{
+	char buf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1 || !CMSG_FIRSTHDR(&msg))
+		return -1;
+	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(fd));
+	return fd;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char buf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 'f';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+/* The child creates nothing and inherits nothing but a socket. */
+TEST(fd_passed_over_unix_socket)
+{
+	_Atomic uint32_t *word = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct asyncrt_ring ring;
+	int sv[2], status, wq;
+	pid_t pid;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	atomic_store(word, 0);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int fd = recv_fd(sv[1]);
+
+		_exit(fd < 0 || pingpong(fd, word, 1, 100) ? 1 : 0);
+	}
+	ASSERT_EQ(0, asyncrt_ring_init(&ring, 8));
+	if (!(ring.features & ASYNCRT_FEAT_WAITQ))
+		SKIP(return, "this module has no wait queues");
+	wq = ioctl(ring.fd, ASYNCRT_IOC_WQ_CREATE, 0);
+	ASSERT_LE(0, wq);
+	ASSERT_EQ(0, send_fd(sv[0], wq));
+	EXPECT_EQ(0, pingpong(wq, word, 0, 100));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(wq);
+	asyncrt_ring_exit(&ring);
+}
+
+TEST_HARNESS_MAIN
