@@ -430,6 +430,102 @@ static void art_group_abort_all_then_shutdown(struct kunit *test)
 	art_fault_inject(0);
 }
 
+/*
+ * The example of Documentation/kernel-api.rst, on a test clock: each
+ * round selects between a doorbell and an interval tick; the interval
+ * loses some rounds and must keep its schedule.
+ */
+struct beat {
+	struct art_future fut;
+	struct art_co co;
+	struct art_interval tick;
+	struct art_notified bell;
+	struct art_future *arms[2];
+	struct art_select sel;
+	struct art_oneshot_recv stop;
+	struct art_notify *doorbell;
+	long r;
+	atomic_t *ticks, *rings;
+};
+
+static enum art_poll beat_poll(struct art_future *f, struct art_cx *cx,
+			       long *res)
+{
+	struct beat *b = container_of(f, struct beat, fut);
+
+	art_co_begin(&b->co);
+	art_interval_init(&b->tick, CLOCK_MONOTONIC, 100 * NSEC_PER_MSEC,
+			  ART_TICK_SKIP);
+	for (;;) {
+		if (art_oneshot_recv_poll(&b->stop, cx, &b->r) == ART_READY)
+			break;
+		art_notified_init(&b->bell, b->doorbell);
+		b->arms[0] = &b->bell.fut;
+		b->arms[1] = &b->tick.sleep.fut;
+		art_select_init(&b->sel, b->arms, 2);
+		art_co_await(&b->co, art_future_poll(&b->sel.fut, cx, &b->r));
+		if (b->sel.winner == 0)
+			atomic_inc(b->rings);
+		else
+			atomic_inc(b->ticks);
+	}
+	art_co_return(&b->co, res, atomic_read(b->ticks));
+	art_co_end(&b->co, res);
+}
+
+static void beat_drop(struct art_future *f, long res)
+{
+	struct beat *b = container_of(f, struct beat, fut);
+
+	art_interval_drop(&b->tick);
+	art_notified_drop(&b->bell);
+	art_oneshot_recv_drop(&b->stop);
+}
+
+static const struct art_future_ops beat_ops = {
+	.poll = beat_poll,
+	.drop = beat_drop,
+};
+
+static void art_select_init_interval_keeps_schedule_when_losing(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, ART_RT_TEST_CLOCK, 0);
+	struct art_notify *bell = kunit_kzalloc(test, sizeof(*bell), GFP_KERNEL);
+	atomic_t *cnt = kunit_kcalloc(test, 2, sizeof(*cnt), GFP_KERNEL);
+	struct art_oneshot *stop = art_oneshot_new();
+	struct beat b = { .fut.ops = &beat_ops };
+	struct art_task *t;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, bell);
+	KUNIT_ASSERT_NOT_NULL(test, cnt);
+	KUNIT_ASSERT_NOT_NULL(test, stop);
+	art_notify_init(bell);
+	b.doorbell = bell;
+	b.ticks = &cnt[0];
+	b.rings = &cnt[1];
+	art_oneshot_recv_init(&b.stop, stop);
+	t = art_spawn_copy(rt, &b.fut, sizeof(b), 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	art_kunit_quiesce(test, rt);
+	for (i = 0; i < 3; i++) {
+		art_notify_one(bell);		/* the bell wins this round */
+		art_kunit_quiesce(test, rt);
+		art_clock_advance(rt, 50 * NSEC_PER_MSEC);
+		art_kunit_quiesce(test, rt);
+		KUNIT_EXPECT_EQ(test, atomic_read(&cnt[0]), i);
+		art_clock_advance(rt, 50 * NSEC_PER_MSEC);	/* tick i + 1 */
+		art_kunit_quiesce(test, rt);
+		KUNIT_EXPECT_EQ(test, atomic_read(&cnt[0]), i + 1);
+		KUNIT_EXPECT_EQ(test, atomic_read(&cnt[1]), i + 1);
+	}
+	art_oneshot_send(stop, 0);
+	art_notify_one(bell);	/* end the pending select */
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(t), 3);
+	art_oneshot_close_rx(stop);
+	art_task_put(t);
+}
+
 static struct kunit_case art_combinators_cases[] = {
 	KUNIT_CASE(art_select_init_drops_losers),
 	KUNIT_CASE(art_join_all_init_waits_for_every_child),
@@ -437,6 +533,7 @@ static struct kunit_case art_combinators_cases[] = {
 	KUNIT_CASE(art_chain_init_runs_second_when_it_should),
 	KUNIT_CASE(art_group_next_poll_joins_in_completion_order),
 	KUNIT_CASE(art_group_abort_all_then_shutdown),
+	KUNIT_CASE(art_select_init_interval_keeps_schedule_when_losing),
 	{}
 };
 

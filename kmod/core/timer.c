@@ -47,6 +47,17 @@ static enum hrtimer_restart art_sleep_timer_fn(struct hrtimer *h)
 	return HRTIMER_NORESTART;
 }
 
+/* (Re)load an unarmed sleep with a request; ops (sleep or interval) stay. */
+static void art_sleep_set(struct art_sleep *s, clockid_t clock, u64 ns,
+			  unsigned int flags)
+{
+	s->state = 0;
+	INIT_LIST_HEAD(&s->tc.node);
+	s->tc.deadline = ns;
+	s->tc.clock = clock;
+	s->tc.flags = flags;
+}
+
 static enum art_poll art_sleep_fpoll(struct art_future *f, struct art_cx *cx,
 				     long *res)
 {
@@ -78,11 +89,7 @@ void art_sleep_init(struct art_sleep *s, clockid_t clock, u64 ns,
 		    unsigned int flags)
 {
 	s->fut.ops = &art_sleep_ops;
-	s->state = 0;
-	INIT_LIST_HEAD(&s->tc.node);
-	s->tc.deadline = ns;
-	s->tc.clock = clock;
-	s->tc.flags = flags;
+	art_sleep_set(s, clock, ns, flags);
 }
 EXPORT_SYMBOL_GPL(art_sleep_init);
 
@@ -169,7 +176,7 @@ void art_sleep_reset(struct art_sleep *s, u64 ns, unsigned int flags)
 	art_sleep_disarm(s);
 	clock = test_bit(ART_SLEEP_TC, &s->state) ? s->tc.clock :
 		s->timer.base->clockid;
-	art_sleep_init(s, clock, ns, flags);
+	art_sleep_set(s, clock, ns, flags);
 	art_sleep_arm(s, task);
 	if (test_bit(ART_SLEEP_FIRED, &s->state))
 		art_wake(task);
@@ -181,14 +188,26 @@ EXPORT_SYMBOL_GPL(art_sleep_reset);
  * @s: the future (zero-filled, initialised, pending or completed)
  *
  * Waits for a running hrtimer callback, so may spin briefly; not from
- * hardirq context.
+ * hardirq context. A dropped sleep that is polled again re-arms for the
+ * same deadline (this is what lets an interval lose a select and keep its
+ * schedule).
  */
 void art_sleep_drop(struct art_sleep *s)
 {
+	clockid_t clock;
+	u64 deadline;
+
 	if (!test_bit(ART_SLEEP_ARMED, &s->state))
 		return;
 	art_sleep_disarm(s);
-	s->state = 0;
+	if (test_bit(ART_SLEEP_TC, &s->state)) {
+		clock = s->tc.clock;
+		deadline = s->tc.deadline;
+	} else {
+		clock = s->timer.base->clockid;
+		deadline = ktime_to_ns(hrtimer_get_softexpires(&s->timer));
+	}
+	art_sleep_set(s, clock, deadline, ART_TIMER_ABS);
 }
 EXPORT_SYMBOL_GPL(art_sleep_drop);
 
