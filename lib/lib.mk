@@ -3,20 +3,20 @@
 
 LIB_VERSION := 1.0.0
 LIB_SONAME := libasyncrt.so.1
-LIB_SRCS := lib/ring.c
+LIB_SRCS := lib/ring.c lib/rt.c lib/op.c lib/chan.c lib/group.c lib/net.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(O_USER)/%.o)
 LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(O_USER)/%.pic.o)
 LIB_A := $(O_USER)/libasyncrt.a
 LIB_SO := $(O_USER)/$(LIB_SONAME)
-LIB_HDRS := lib/include/asyncrt.h uapi/linux/asyncrt.h
+LIB_HDRS := lib/include/asyncrt.h lib/include/asyncrt_rt.h uapi/linux/asyncrt.h
 
 lib: $(LIB_A) $(LIB_SO) $(O_USER)/asyncrt.pc
 
-$(O_USER)/lib/%.o: lib/%.c $(LIB_HDRS) lib/uapi_check.h
+$(O_USER)/lib/%.o: lib/%.c $(LIB_HDRS) lib/uapi_check.h lib/rt_internal.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O_USER)/lib/%.pic.o: lib/%.c $(LIB_HDRS) lib/uapi_check.h
+$(O_USER)/lib/%.pic.o: lib/%.c $(LIB_HDRS) lib/uapi_check.h lib/rt_internal.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
 
@@ -39,5 +39,5 @@ lib_install: lib
 	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(PREFIX)/lib/libasyncrt.so
 	install -m 644 $(O_USER)/asyncrt.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 644 lib/include/asyncrt.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 lib/include/asyncrt.h lib/include/asyncrt_rt.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 uapi/linux/asyncrt.h $(DESTDIR)$(PREFIX)/include/linux/

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -30,15 +31,34 @@ const char *asyncrt_strerror_hint(int err)
 	}
 }
 
+/*
+ * A ring that is not set up (init failed, or exit ran) points its indices at
+ * one shared zero word with zero entries: the inline hot path then sees a
+ * full SQ and an empty CQ without a branch of its own, and every call into
+ * this file fails with -EBADF.
+ */
+static _Atomic uint32_t asyncrt_dead_word;
+
+static void asyncrt_ring_mark_dead(struct asyncrt_ring *ring)
+{
+	memset(ring, 0, sizeof(*ring));
+	ring->fd = -1;
+	ring->sq.khead = &asyncrt_dead_word;
+	ring->sq.ktail = &asyncrt_dead_word;
+	ring->cq.khead = &asyncrt_dead_word;
+	ring->cq.ktail = &asyncrt_dead_word;
+}
+
 int asyncrt_ring_init_params(struct asyncrt_ring *ring, struct asyncrt_params *p)
 {
 	uint8_t *rings;
 	int fd, ret;
 
-	if (!ring || !p)
+	if (!ring)
 		return -EINVAL;
-	memset(ring, 0, sizeof(*ring));
-	ring->fd = -1;
+	asyncrt_ring_mark_dead(ring);
+	if (!p)
+		return -EINVAL;
 
 	fd = open(ASYNCRT_DEVICE, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -87,8 +107,7 @@ err_unmap_rings:
 	munmap(ring->rings_ptr, ring->rings_size);
 err_close:
 	close(fd);
-	memset(ring, 0, sizeof(*ring));
-	ring->fd = -1;
+	asyncrt_ring_mark_dead(ring);
 	return ret;
 }
 
@@ -96,6 +115,11 @@ int asyncrt_ring_init(struct asyncrt_ring *ring, unsigned int entries)
 {
 	struct asyncrt_params p;
 
+	if (ring)
+		asyncrt_ring_mark_dead(ring);
+	/* The kernel checks too; an oversized count never reaches it. */
+	if (!entries || entries > ASYNCRT_MAX_SQ_ENTRIES)
+		return -EINVAL;
 	memset(&p, 0, sizeof(p));
 	p.sq_entries = entries;
 	return asyncrt_ring_init_params(ring, &p);
@@ -108,8 +132,7 @@ void asyncrt_ring_exit(struct asyncrt_ring *ring)
 	munmap(ring->sqes_ptr, ring->sqes_size);
 	munmap(ring->rings_ptr, ring->rings_size);
 	close(ring->fd);
-	memset(ring, 0, sizeof(*ring));
-	ring->fd = -1;
+	asyncrt_ring_mark_dead(ring);
 }
 
 static int asyncrt_enter(struct asyncrt_ring *ring, uint32_t to_submit,
@@ -154,6 +177,31 @@ int asyncrt_submit_and_wait(struct asyncrt_ring *ring, unsigned int wait_nr)
 			     wait_nr ? ASYNCRT_ENTER_GETEVENTS : 0, 0);
 }
 
+/*
+ * Submit what fits, then wait until @wait_nr completions are unreaped, for
+ * at most @timeout_ns (0: no bound). A full CQ (-EBUSY from the kernel, no
+ * entry consumed) still waits, without submitting, since reaping is what
+ * makes room. Returns the entries consumed, or -ETIME when the wait timed
+ * out with nothing consumed.
+ */
+int asyncrt_submit_and_wait_timeout(struct asyncrt_ring *ring, unsigned int wait_nr,
+				    uint64_t timeout_ns)
+{
+	uint32_t flags = wait_nr ? ASYNCRT_ENTER_GETEVENTS : 0;
+	int ret = asyncrt_ring_usable(ring);
+
+	if (ret)
+		return ret;
+	if (wait_nr > ring->cq.entries)
+		return -EINVAL;
+	if (wait_nr && timeout_ns)
+		flags |= ASYNCRT_ENTER_TIMEOUT;
+	ret = asyncrt_enter(ring, asyncrt_sq_flush(ring), wait_nr, flags, timeout_ns);
+	if (ret == -EBUSY && wait_nr)
+		ret = asyncrt_enter(ring, 0, wait_nr, flags, timeout_ns);
+	return ret;
+}
+
 int asyncrt_wait_cqe_timeout(struct asyncrt_ring *ring, struct asyncrt_cqe **cqe,
 			     uint64_t timeout_ns)
 {
@@ -183,4 +231,115 @@ int asyncrt_wait_cqe_timeout(struct asyncrt_ring *ring, struct asyncrt_cqe **cqe
 int asyncrt_wait_cqe(struct asyncrt_ring *ring, struct asyncrt_cqe **cqe)
 {
 	return asyncrt_wait_cqe_timeout(ring, cqe, 0);
+}
+
+/* A wait queue for WAIT/WAKE/NOTIFY; @flags is O_CLOEXEC or 0. */
+int asyncrt_wq_create(struct asyncrt_ring *ring, int flags)
+{
+	int ret = asyncrt_ring_usable(ring);
+
+	if (ret)
+		return ret;
+	if (flags & ~O_CLOEXEC)
+		return -EINVAL;
+	ret = ioctl(ring->fd, ASYNCRT_IOC_WQ_CREATE, flags);
+	return ret < 0 ? -errno : ret;
+}
+
+/*
+ * Which opcodes the module implements, as ASYNCRT_OP_BIT() bits. Setup's
+ * features say what the module claims; this asks it: every opcode is
+ * submitted once, harmlessly, on a private instance, and any result other
+ * than -EINVAL means it is there. SLEEP 0 and INTERVAL with one tick
+ * complete at once, POLL for POLLOUT on a fresh pipe at once, NOTIFY then
+ * WAIT on a new wait queue at once (the WAIT takes the stored permit), and
+ * CANCEL of a user_data nobody uses with -ENOENT. Anything still pending
+ * after a generous wait is present too; closing the instance cancels it.
+ */
+int asyncrt_probe_ops(uint32_t *ops)
+{
+	static const uint8_t order[] = {
+		ASYNCRT_OP_NOP, ASYNCRT_OP_SLEEP, ASYNCRT_OP_INTERVAL,
+		ASYNCRT_OP_NOTIFY, ASYNCRT_OP_WAIT, ASYNCRT_OP_WAKE,
+		ASYNCRT_OP_POLL, ASYNCRT_OP_CANCEL,
+	};
+	uint32_t found = 0, done = 0, want = 0;
+	struct asyncrt_ring ring;
+	struct asyncrt_cqe *cqe;
+	int pfd[2] = { -1, -1 }, wq, ret;
+	unsigned int i;
+
+	if (!ops)
+		return -EINVAL;
+	*ops = 0;
+	ret = asyncrt_ring_init(&ring, 16);
+	if (ret)
+		return ret;
+	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0) {
+		ret = -errno;
+		goto out_ring;
+	}
+	wq = asyncrt_wq_create(&ring, O_CLOEXEC);
+
+	for (i = 0; i < sizeof(order); i++) {
+		uint8_t op = order[i];
+		struct asyncrt_sqe *sqe;
+
+		if ((op == ASYNCRT_OP_WAIT || op == ASYNCRT_OP_WAKE ||
+		     op == ASYNCRT_OP_NOTIFY) && wq < 0)
+			continue;
+		sqe = asyncrt_get_sqe(&ring);
+		switch (op) {
+		case ASYNCRT_OP_SLEEP:
+			asyncrt_prep_sleep(sqe, 0, ASYNCRT_CLOCK_MONOTONIC, 0, op);
+			break;
+		case ASYNCRT_OP_INTERVAL:
+			asyncrt_prep_interval(sqe, 1000, 1, ASYNCRT_CLOCK_MONOTONIC, 0, op);
+			break;
+		case ASYNCRT_OP_NOTIFY:
+			asyncrt_prep_notify(sqe, wq, op);
+			break;
+		case ASYNCRT_OP_WAIT:
+			asyncrt_prep_wait(sqe, wq, NULL, 0, op);
+			break;
+		case ASYNCRT_OP_WAKE:
+			asyncrt_prep_wake(sqe, wq, 0, op);
+			break;
+		case ASYNCRT_OP_POLL:
+			asyncrt_prep_poll(sqe, pfd[1], POLLOUT, 0, op);
+			break;
+		case ASYNCRT_OP_CANCEL:
+			asyncrt_prep_cancel(sqe, ~0ULL - 1, op);
+			break;
+		default:
+			asyncrt_prep_nop(sqe, op);
+			break;
+		}
+		want |= ASYNCRT_OP_BIT(op);
+	}
+	ret = asyncrt_submit(&ring);
+	if (ret < 0)
+		goto out;
+	ret = 0;
+	while (done != want) {
+		/* Generous: an emulated guest is slow, though nothing waits. */
+		if (asyncrt_wait_cqe_timeout(&ring, &cqe, 1000000000ULL))
+			break;
+		if (!(cqe->flags & ASYNCRT_CQE_F_MORE) && cqe->user_data < ASYNCRT_OP_LAST) {
+			done |= ASYNCRT_OP_BIT(cqe->user_data);
+			if (cqe->res != -EINVAL)
+				found |= ASYNCRT_OP_BIT(cqe->user_data);
+		}
+		asyncrt_cqe_seen(&ring, cqe);
+	}
+	found |= want & ~done;
+	*ops = found;
+out:
+	if (wq >= 0)
+		close(wq);
+	close(pfd[0]);
+	close(pfd[1]);
+out_ring:
+	asyncrt_ring_exit(&ring);
+	return ret;
 }

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Groups, tokio's JoinSet: spawn tasks into a group, take their results in
+ * the order they finish, abort them all at once. A group's tasks are on its
+ * running list until they end, then on its done list until next() takes
+ * them; the group, not a join handle, owns them.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "rt_internal.h"
+
+int asyncrt_group_init(struct asyncrt_group *g, struct asyncrt_rt *rt)
+{
+	if (!g || !rt)
+		return -EINVAL;
+	memset(g, 0, sizeof(*g));
+	g->rt = rt;
+	asyncrt_list_init(&g->running);
+	asyncrt_list_init(&g->done);
+	return 0;
+}
+
+int asyncrt_group_spawn(struct asyncrt_group *g, asyncrt_task_fn fn, const void *init,
+			size_t size, uint64_t *id)
+{
+	struct asyncrt_task *t;
+
+	if (!g || !g->rt || !fn)
+		return -EINVAL;
+	t = asyncrt_task_new(g->rt, fn, NULL, init, size);
+	if (!t)
+		return -ENOMEM;
+	t->group = g;
+	asyncrt_list_add_tail(&t->gnode, &g->running);
+	g->nrunning++;
+	if (id)
+		*id = t->id;
+	return 0;
+}
+
+size_t asyncrt_group_len(const struct asyncrt_group *g)
+{
+	return g ? g->nrunning + g->ndone : 0;
+}
+
+void asyncrt_group_abort_all(struct asyncrt_group *g)
+{
+	if (!g)
+		return;
+	while (!asyncrt_list_empty(&g->running)) {
+		struct asyncrt_task *t =
+			asyncrt_container_of(g->running.next, struct asyncrt_task, gnode);
+
+		if (t->running) {
+			/* The caller is one of ours: it ends after this poll. */
+			t->abort_pending = 1;
+			asyncrt_list_del(&t->gnode);
+			asyncrt_list_add_tail(&t->gnode, &g->running);
+			if (g->running.next == &t->gnode)
+				break;
+			continue;
+		}
+		asyncrt_task_abort(t);
+	}
+}
+
+static void group_take(struct asyncrt_group *g, struct asyncrt_task *t)
+{
+	asyncrt_list_del(&t->gnode);
+	g->ndone--;
+	t->group = NULL;
+	asyncrt_task_free(t);
+}
+
+void asyncrt_group_destroy(struct asyncrt_group *g)
+{
+	if (!g)
+		return;
+	asyncrt_group_abort_all(g);
+	while (!asyncrt_list_empty(&g->done))
+		group_take(g, asyncrt_container_of(g->done.next, struct asyncrt_task, gnode));
+	g->waiter = NULL;
+}
+
+static void group_next_drop(struct asyncrt_future *f)
+{
+	struct asyncrt_group_next *n =
+		asyncrt_container_of(f, struct asyncrt_group_next, fut);
+
+	if (n->g && n->g->waiter == f)
+		n->g->waiter = NULL;
+	asyncrt_future_unpark(f);
+}
+
+static enum asyncrt_poll group_next_poll(struct asyncrt_future *f, struct asyncrt_cx *cx,
+					 long *res)
+{
+	struct asyncrt_group_next *n =
+		asyncrt_container_of(f, struct asyncrt_group_next, fut);
+	struct asyncrt_group *g = n->g;
+	struct asyncrt_task *t;
+
+	if (!g) {
+		*res = -EINVAL;
+		return ASYNCRT_READY;
+	}
+	if (asyncrt_list_empty(&g->done)) {
+		if (!g->nrunning) {
+			if (g->waiter == f)
+				g->waiter = NULL;
+			asyncrt_future_unpark(f);
+			*res = -ENOENT;
+			return ASYNCRT_READY;
+		}
+		g->waiter = f;
+		asyncrt_future_park(f, cx);
+		return ASYNCRT_PENDING;
+	}
+	t = asyncrt_container_of(g->done.next, struct asyncrt_task, gnode);
+	n->value = t->result;
+	n->id = t->id;
+	group_take(g, t);
+	if (g->waiter == f)
+		g->waiter = NULL;
+	asyncrt_future_unpark(f);
+	*res = 0;
+	return ASYNCRT_READY;
+}
+
+void asyncrt_group_next_init(struct asyncrt_group_next *n, struct asyncrt_group *g)
+{
+	memset(n, 0, sizeof(*n));
+	n->fut.poll = group_next_poll;
+	n->fut.drop = group_next_drop;
+	n->g = g;
+}
+
+enum asyncrt_poll asyncrt_group_next_poll(struct asyncrt_group_next *n,
+					  struct asyncrt_cx *cx, long *res)
+{
+	return group_next_poll(&n->fut, cx, res);
+}

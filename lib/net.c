@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Non-blocking sockets driven by POLL readiness. Each operation tries its
+ * system call first; only when it would block does it submit a oneshot POLL
+ * entry for the readiness it needs, then tries again:
+ *
+ *   try ──EAGAIN──> POLL in flight ──ready──> try ...
+ *    └──done or error──> READY
+ *
+ * read_exact and write_all loop until the whole buffer is moved. Dropping
+ * (or aborting the task) cancels the POLL entry; the socket is the
+ * caller's.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "rt_internal.h"
+
+static long io_try(struct asyncrt_io *io)
+{
+	ssize_t n;
+	int err;
+	socklen_t len = sizeof(err);
+
+	for (;;) {
+		switch (io->kind) {
+		case ASYNCRT_IO_ACCEPT:
+			n = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			return n < 0 ? -errno : n;
+		case ASYNCRT_IO_CONNECT:
+			/* connect() ran at init; done holds its errno. */
+			if (io->done == 0)
+				return 0;
+			if (io->done != EINPROGRESS)
+				return -(long)io->done;
+			if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+				return -errno;
+			if (err == EINPROGRESS || err == EALREADY)
+				return -EAGAIN;
+			io->done = err;
+			return -(long)err;
+		case ASYNCRT_IO_READ:
+			n = read(io->fd, io->buf, io->len);
+			return n < 0 ? -errno : n;
+		case ASYNCRT_IO_WRITE:
+			n = send(io->fd, io->buf, io->len, MSG_NOSIGNAL);
+			if (n < 0 && errno == ENOTSOCK)
+				n = write(io->fd, io->buf, io->len);
+			return n < 0 ? -errno : n;
+		case ASYNCRT_IO_READ_EXACT:
+			if (io->done == io->len)
+				return io->len;
+			n = read(io->fd, (char *)io->buf + io->done, io->len - io->done);
+			if (n < 0)
+				return -errno;
+			if (n == 0)
+				return -ENODATA;
+			io->done += n;
+			continue;
+		case ASYNCRT_IO_WRITE_ALL:
+			if (io->done == io->len)
+				return io->len;
+			n = send(io->fd, (char *)io->buf + io->done, io->len - io->done,
+				 MSG_NOSIGNAL);
+			if (n < 0 && errno == ENOTSOCK)
+				n = write(io->fd, (char *)io->buf + io->done,
+					  io->len - io->done);
+			if (n < 0)
+				return -errno;
+			io->done += n;
+			continue;
+		default:
+			return -EINVAL;
+		}
+	}
+}
+
+static uint32_t io_events(const struct asyncrt_io *io)
+{
+	switch (io->kind) {
+	case ASYNCRT_IO_CONNECT:
+	case ASYNCRT_IO_WRITE:
+	case ASYNCRT_IO_WRITE_ALL:
+		return POLLOUT;
+	default:
+		return POLLIN;
+	}
+}
+
+enum asyncrt_poll asyncrt_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx, long *res)
+{
+	long r;
+
+	for (;;) {
+		if (io->waiting) {
+			if (asyncrt_op_poll(&io->poll, cx, &r) == ASYNCRT_PENDING)
+				return ASYNCRT_PENDING;
+			io->waiting = 0;
+			if (r < 0) {
+				*res = r;
+				return ASYNCRT_READY;
+			}
+			/* Ready (or POLLERR/POLLHUP): the system call will say. */
+		}
+		r = io_try(io);
+		if (r == -EAGAIN || r == -EWOULDBLOCK) {
+			asyncrt_poll_init(&io->poll, io->fd, io_events(io));
+			io->waiting = 1;
+			continue;
+		}
+		*res = r;
+		return ASYNCRT_READY;
+	}
+}
+
+static enum asyncrt_poll io_poll(struct asyncrt_future *f, struct asyncrt_cx *cx, long *res)
+{
+	return asyncrt_io_poll(asyncrt_container_of(f, struct asyncrt_io, fut), cx, res);
+}
+
+static void io_drop(struct asyncrt_future *f)
+{
+	struct asyncrt_io *io = asyncrt_container_of(f, struct asyncrt_io, fut);
+
+	if (io->waiting)
+		asyncrt_drop(&io->poll.fut);
+	io->waiting = 0;
+}
+
+static void io_init(struct asyncrt_io *io, uint8_t kind, int fd, void *buf, size_t len)
+{
+	memset(io, 0, sizeof(*io));
+	io->fut.poll = io_poll;
+	io->fut.drop = io_drop;
+	io->kind = kind;
+	io->fd = fd;
+	io->buf = buf;
+	io->len = len;
+}
+
+void asyncrt_accept_init(struct asyncrt_io *io, int listen_fd)
+{
+	io_init(io, ASYNCRT_IO_ACCEPT, listen_fd, NULL, 0);
+}
+
+void asyncrt_connect_init(struct asyncrt_io *io, int fd, const struct sockaddr *addr,
+			  socklen_t addrlen)
+{
+	io_init(io, ASYNCRT_IO_CONNECT, fd, NULL, 0);
+	io->done = connect(fd, addr, addrlen) < 0 ? errno : 0;
+}
+
+void asyncrt_read_init(struct asyncrt_io *io, int fd, void *buf, size_t len)
+{
+	io_init(io, ASYNCRT_IO_READ, fd, buf, len);
+}
+
+void asyncrt_write_init(struct asyncrt_io *io, int fd, const void *buf, size_t len)
+{
+	io_init(io, ASYNCRT_IO_WRITE, fd, (void *)buf, len);
+}
+
+void asyncrt_read_exact_init(struct asyncrt_io *io, int fd, void *buf, size_t len)
+{
+	io_init(io, ASYNCRT_IO_READ_EXACT, fd, buf, len);
+}
+
+void asyncrt_write_all_init(struct asyncrt_io *io, int fd, const void *buf, size_t len)
+{
+	io_init(io, ASYNCRT_IO_WRITE_ALL, fd, (void *)buf, len);
+}
+
+int asyncrt_sockaddr_in(struct sockaddr_storage *ss, socklen_t *len, const char *ip,
+			uint16_t port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	if (!ss || !len)
+		return -EINVAL;
+	memset(ss, 0, sizeof(*ss));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	if (!ip)
+		sin->sin_addr.s_addr = htonl(INADDR_ANY);
+	else if (inet_pton(AF_INET, ip, &sin->sin_addr) != 1)
+		return -EINVAL;
+	*len = sizeof(*sin);
+	return 0;
+}
+
+int asyncrt_tcp_socket(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int asyncrt_tcp_listen(const char *ip, uint16_t port, int backlog, uint16_t *bound)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1, ret;
+
+	ret = asyncrt_sockaddr_in(&ss, &len, ip, port);
+	if (ret)
+		return ret;
+	fd = asyncrt_tcp_socket();
+	if (fd < 0)
+		return fd;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, backlog) < 0)
+		goto err;
+	if (bound) {
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+			goto err;
+		*bound = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
+	return fd;
+err:
+	ret = -errno;
+	close(fd);
+	return ret;
+}

@@ -1,0 +1,686 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The executor's core: the runtime, tasks and the loop that runs them.
+ *
+ * A task's life:
+ *
+ *   spawn ──> queued ──poll──> PENDING (parked on futures) ──wake──> queued
+ *                        │                                   
+ *                        └──> READY ──┐      abort ──────────┐
+ *                                     v                      v
+ *                     done: result kept for join, group or nobody;
+ *                     parked futures dropped, state freed
+ *
+ * The task struct outlives its state while a join handle or a group still
+ * holds it (rt->zombies); a detached task is freed when it ends.
+ *
+ * The loop polls queued tasks (a bounded batch, so completions are reaped
+ * between batches), then submits the SQEs they prepared and, if nothing can
+ * run, waits in ENTER for a completion. A completion's user_data names a
+ * slot (rt_internal.h): its future gets the result and its task is woken.
+ * A loop where nothing can run and nothing is in flight can never progress:
+ * block_on reports -EDEADLK instead of sleeping forever.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rt_internal.h"
+
+#define ASYNCRT_POLL_BATCH	256
+
+/* Tasks are polled from the loop only; the state follows, aligned. */
+struct asyncrt_task_alloc {
+	struct asyncrt_task t;
+	max_align_t state[];
+};
+
+void asyncrt_future_park(struct asyncrt_future *f, struct asyncrt_cx *cx)
+{
+	if (f->task == cx->task)
+		return;
+	if (f->task)
+		asyncrt_list_del(&f->park);
+	f->task = cx->task;
+	asyncrt_list_add_tail(&f->park, &cx->task->parked);
+}
+
+void asyncrt_future_unpark(struct asyncrt_future *f)
+{
+	if (!f->task)
+		return;
+	asyncrt_list_del(&f->park);
+	f->task = NULL;
+}
+
+void asyncrt_wake(struct asyncrt_task *t)
+{
+	if (!t || t->queued || t->done)
+		return;
+	t->queued = 1;
+	t->rt->m.wakes++;
+	asyncrt_list_add_tail(&t->run, &t->rt->runq);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Slots and the ring                                                      */
+/* ---------------------------------------------------------------------- */
+
+static struct asyncrt_slot *rt_slot(struct asyncrt_rt *rt, uint32_t idx)
+{
+	return &rt->chunks[idx / ASYNCRT_SLOT_CHUNK][idx % ASYNCRT_SLOT_CHUNK];
+}
+
+int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *ud)
+{
+	struct asyncrt_slot *s;
+	uint32_t idx, i;
+
+	if (!rt->free_slot) {
+		struct asyncrt_slot **chunks;
+		struct asyncrt_slot *c;
+
+		if (rt->nchunks >= UINT32_MAX / ASYNCRT_SLOT_CHUNK - 1)
+			return -ENOMEM;
+		chunks = realloc(rt->chunks, (rt->nchunks + 1) * sizeof(*chunks));
+		if (!chunks)
+			return -ENOMEM;
+		rt->chunks = chunks;
+		c = calloc(ASYNCRT_SLOT_CHUNK, sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		chunks[rt->nchunks] = c;
+		for (i = 0; i < ASYNCRT_SLOT_CHUNK; i++) {
+			idx = rt->nchunks * ASYNCRT_SLOT_CHUNK + i;
+			c[i].gen = 1;
+			c[i].next_free = i + 1 < ASYNCRT_SLOT_CHUNK ? idx + 2 : 0;
+		}
+		rt->free_slot = rt->nchunks * ASYNCRT_SLOT_CHUNK + 1;
+		rt->nchunks++;
+	}
+	idx = rt->free_slot - 1;
+	s = rt_slot(rt, idx);
+	rt->free_slot = s->next_free;
+	s->next_free = 0;
+	s->busy = 1;
+	s->op = op;
+	rt->nslots++;
+	rt->m.ops_inflight++;
+	*ud = (uint64_t)s->gen << 32 | idx;
+	op->slot = idx + 1;
+	return 0;
+}
+
+void asyncrt_slot_free(struct asyncrt_rt *rt, uint32_t idx)
+{
+	struct asyncrt_slot *s = rt_slot(rt, idx);
+
+	s->op = NULL;
+	s->busy = 0;
+	/* Skip the generation that would make a user_data of all ones. */
+	if (++s->gen == UINT32_MAX)
+		s->gen = 1;
+	s->next_free = rt->free_slot;
+	rt->free_slot = idx + 1;
+	rt->nslots--;
+	rt->m.ops_inflight--;
+}
+
+/* The future is gone: its entry's completion will free the slot. */
+void asyncrt_slot_orphan(struct asyncrt_rt *rt, uint32_t slot)
+{
+	struct asyncrt_slot *s = rt_slot(rt, slot - 1);
+
+	s->op = NULL;
+	asyncrt_rt_cancel(rt, (uint64_t)s->gen << 32 | (slot - 1));
+}
+
+static int rt_enter(struct asyncrt_rt *rt, unsigned int wait)
+{
+	int ret;
+
+	rt->m.enters++;
+	rt->m.waits += !!wait;
+	ret = asyncrt_submit_and_wait_timeout(&rt->ring, wait, 0);
+	return ret == -EINTR || ret == -EBUSY ? 0 : ret;
+}
+
+static void rt_complete(struct asyncrt_rt *rt, const struct asyncrt_cqe *cqe)
+{
+	uint32_t idx = (uint32_t)cqe->user_data;
+	int more = cqe->flags & ASYNCRT_CQE_F_MORE;
+	struct asyncrt_slot *s;
+	struct asyncrt_op *op;
+
+	rt->m.completions++;
+	if (cqe->user_data == ASYNCRT_UD_INTERNAL)
+		return;
+	if (idx >= rt->nchunks * ASYNCRT_SLOT_CHUNK)
+		return;
+	s = rt_slot(rt, idx);
+	if (s->gen != cqe->user_data >> 32 || !s->busy)
+		return;
+	op = s->op;
+	if (!more)
+		asyncrt_slot_free(rt, idx);
+	if (!op)
+		return;
+	if (more) {
+		op->ticks++;
+		op->last = cqe->res;
+	} else {
+		op->slot = 0;
+		op->res = cqe->res;
+		op->state = ASYNCRT_OP_S_DONE;
+	}
+	asyncrt_wake(op->fut.task);
+}
+
+/* Reap every completion there is; returns how many. */
+static unsigned int rt_reap(struct asyncrt_rt *rt)
+{
+	struct asyncrt_cqe *cqes[64];
+	unsigned int n, i, total = 0;
+
+	do {
+		n = asyncrt_peek_batch_cqe(&rt->ring, cqes, 64);
+		for (i = 0; i < n; i++)
+			rt_complete(rt, cqes[i]);
+		asyncrt_cq_advance(&rt->ring, n);
+		total += n;
+	} while (n == 64);
+	return total;
+}
+
+/*
+ * An SQE for a future being polled. When the SQ is full, submit to make
+ * room; when the kernel takes nothing (its CQ is full of completions we
+ * have not reaped), reap and try once more. NULL: no room at all.
+ */
+struct asyncrt_sqe *asyncrt_rt_get_sqe(struct asyncrt_rt *rt)
+{
+	struct asyncrt_sqe *sqe = asyncrt_get_sqe(&rt->ring);
+	int tries;
+
+	for (tries = 0; !sqe && tries < 2; tries++) {
+		rt->m.sq_full++;
+		rt->m.enters++;
+		if (asyncrt_submit(&rt->ring) <= 0 && !rt_reap(rt))
+			return NULL;
+		sqe = asyncrt_get_sqe(&rt->ring);
+	}
+	return sqe;
+}
+
+void asyncrt_rt_cancel(struct asyncrt_rt *rt, uint64_t ud)
+{
+	if (!(rt->ops & ASYNCRT_OP_BIT(ASYNCRT_OP_CANCEL)))
+		return;
+	if (rt->ncancels == rt->cancels_cap) {
+		size_t cap = rt->cancels_cap ? 2 * rt->cancels_cap : 64;
+		uint64_t *c = realloc(rt->cancels, cap * sizeof(*c));
+
+		if (!c)
+			return;	/* the entry then just runs to its end */
+		rt->cancels = c;
+		rt->cancels_cap = cap;
+	}
+	rt->cancels[rt->ncancels++] = ud;
+}
+
+/* Put queued cancels in the SQ; what does not fit waits for the next turn. */
+static void rt_flush_cancels(struct asyncrt_rt *rt)
+{
+	size_t i;
+
+	for (i = 0; i < rt->ncancels; i++) {
+		struct asyncrt_sqe *sqe = asyncrt_get_sqe(&rt->ring);
+
+		if (!sqe)
+			break;
+		asyncrt_prep_cancel(sqe, rt->cancels[i], ASYNCRT_UD_INTERNAL);
+		rt->m.cancels++;
+	}
+	memmove(rt->cancels, rt->cancels + i, (rt->ncancels - i) * sizeof(*rt->cancels));
+	rt->ncancels -= i;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tasks                                                                   */
+/* ---------------------------------------------------------------------- */
+
+void asyncrt_task_free(struct asyncrt_task *t)
+{
+	asyncrt_list_del(&t->all);
+	free(t);
+}
+
+/* Drop every future the task left parked: kernel entries are cancelled. */
+static void task_drop_parked(struct asyncrt_task *t)
+{
+	while (!asyncrt_list_empty(&t->parked)) {
+		struct asyncrt_future *f =
+			asyncrt_container_of(t->parked.next, struct asyncrt_future, park);
+
+		asyncrt_drop(f);
+		asyncrt_future_unpark(f);	/* in case drop did not */
+	}
+}
+
+static void task_finish(struct asyncrt_task *t, long result)
+{
+	struct asyncrt_rt *rt = t->rt;
+
+	task_drop_parked(t);
+	if (t->queued) {
+		asyncrt_list_del(&t->run);
+		t->queued = 0;
+	}
+	t->done = 1;
+	t->result = result;
+	if (!t->aborted)
+		rt->m.tasks_completed++;
+	t->state = NULL;
+	rt->m.tasks_alive--;
+	asyncrt_list_del(&t->all);
+	if (t->group) {
+		struct asyncrt_group *g = t->group;
+
+		asyncrt_list_del(&t->gnode);
+		g->nrunning--;
+		asyncrt_list_add_tail(&t->gnode, &g->done);
+		g->ndone++;
+		if (g->waiter)
+			asyncrt_wake(g->waiter->task);
+		asyncrt_list_add_tail(&t->all, &rt->zombies);
+		return;
+	}
+	if (t->joiner)
+		asyncrt_wake(t->joiner->task);
+	if (t->handle)
+		asyncrt_list_add_tail(&t->all, &rt->zombies);
+	else
+		free(t);
+}
+
+static void task_abort_now(struct asyncrt_task *t)
+{
+	task_drop_parked(t);
+	if (t->drop)
+		t->drop(t->state);
+	t->aborted = 1;
+	t->rt->m.tasks_aborted++;
+	task_finish(t, -ECANCELED);
+}
+
+int asyncrt_task_abort(struct asyncrt_task *t)
+{
+	if (!t)
+		return -EINVAL;
+	if (t->done)
+		return -EALREADY;
+	if (t->running) {
+		/* Aborting itself: finish once its poll returns. */
+		t->abort_pending = 1;
+		return 0;
+	}
+	task_abort_now(t);
+	return 0;
+}
+
+void asyncrt_task_detach(struct asyncrt_task *t)
+{
+	if (!t || !t->handle)
+		return;
+	t->handle = 0;
+	if (t->done && !t->group)
+		asyncrt_task_free(t);
+}
+
+int asyncrt_task_is_finished(const struct asyncrt_task *t)
+{
+	return t ? t->done : -EINVAL;
+}
+
+uint64_t asyncrt_task_id(const struct asyncrt_task *t)
+{
+	return t ? t->id : 0;
+}
+
+struct asyncrt_task *asyncrt_task_new(struct asyncrt_rt *rt, asyncrt_task_fn fn,
+				      asyncrt_task_drop_fn drop, const void *init,
+				      size_t size)
+{
+	struct asyncrt_task_alloc *a;
+	struct asyncrt_task *t;
+
+	if (size > (1UL << 30))
+		return NULL;
+	a = malloc(sizeof(*a) + size);
+	if (!a)
+		return NULL;
+	t = &a->t;
+	memset(t, 0, sizeof(*t));
+	t->state = a->state;
+	if (init)
+		memcpy(t->state, init, size);
+	else
+		memset(t->state, 0, size);
+	t->rt = rt;
+	t->fn = fn;
+	t->drop = drop;
+	t->id = ++rt->next_id;
+	asyncrt_list_init(&t->run);
+	asyncrt_list_init(&t->parked);
+	asyncrt_list_init(&t->gnode);
+	asyncrt_list_add_tail(&t->all, &rt->tasks);
+	rt->m.tasks_spawned++;
+	rt->m.tasks_alive++;
+	asyncrt_wake(t);
+	return t;
+}
+
+int asyncrt_spawn_drop(struct asyncrt_rt *rt, asyncrt_task_fn fn,
+		       asyncrt_task_drop_fn drop, const void *init, size_t size,
+		       struct asyncrt_task **handle)
+{
+	struct asyncrt_task *t;
+
+	if (handle)
+		*handle = NULL;
+	if (!rt || !fn)
+		return -EINVAL;
+	t = asyncrt_task_new(rt, fn, drop, init, size);
+	if (!t)
+		return -ENOMEM;
+	if (handle) {
+		t->handle = 1;
+		*handle = t;
+	}
+	return 0;
+}
+
+int asyncrt_spawn(struct asyncrt_rt *rt, asyncrt_task_fn fn, const void *init,
+		  size_t size, struct asyncrt_task **handle)
+{
+	return asyncrt_spawn_drop(rt, fn, NULL, init, size, handle);
+}
+
+static void task_poll(struct asyncrt_rt *rt, struct asyncrt_task *t)
+{
+	struct asyncrt_cx cx = { .rt = rt, .task = t };
+	enum asyncrt_poll p;
+	long res = 0;
+
+	asyncrt_list_del(&t->run);
+	t->queued = 0;
+	t->running = 1;
+	rt->current = t;
+	rt->m.polls++;
+	p = t->fn(&cx, t->state, &res);
+	rt->current = NULL;
+	t->running = 0;
+	if (t->abort_pending)
+		task_abort_now(t);
+	else if (p == ASYNCRT_READY)
+		task_finish(t, res);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Join                                                                    */
+/* ---------------------------------------------------------------------- */
+
+static void join_drop(struct asyncrt_future *f)
+{
+	struct asyncrt_join *j = asyncrt_container_of(f, struct asyncrt_join, fut);
+
+	if (j->target && j->target->joiner == f)
+		j->target->joiner = NULL;
+	asyncrt_future_unpark(f);
+}
+
+static enum asyncrt_poll join_poll(struct asyncrt_future *f, struct asyncrt_cx *cx,
+				   long *res)
+{
+	struct asyncrt_join *j = asyncrt_container_of(f, struct asyncrt_join, fut);
+	struct asyncrt_task *t = j->target;
+
+	if (!t || !t->handle) {
+		*res = -EINVAL;
+		return ASYNCRT_READY;
+	}
+	if (!t->done) {
+		t->joiner = f;
+		asyncrt_future_park(f, cx);
+		return ASYNCRT_PENDING;
+	}
+	asyncrt_future_unpark(f);
+	*res = t->result;
+	t->joiner = NULL;
+	j->target = NULL;
+	asyncrt_task_detach(t);
+	return ASYNCRT_READY;
+}
+
+void asyncrt_join_init(struct asyncrt_join *j, struct asyncrt_task *handle)
+{
+	memset(j, 0, sizeof(*j));
+	j->fut.poll = join_poll;
+	j->fut.drop = join_drop;
+	j->target = handle;
+}
+
+enum asyncrt_poll asyncrt_join_poll(struct asyncrt_join *j, struct asyncrt_cx *cx,
+				    long *res)
+{
+	return join_poll(&j->fut, cx, res);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The runtime                                                             */
+/* ---------------------------------------------------------------------- */
+
+int asyncrt_rt_create(struct asyncrt_rt **out, const struct asyncrt_rt_config *cfg)
+{
+	struct asyncrt_params p;
+	struct asyncrt_rt *rt;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (cfg && cfg->flags)
+		return -EINVAL;
+	rt = calloc(1, sizeof(*rt));
+	if (!rt)
+		return -ENOMEM;
+	memset(&p, 0, sizeof(p));
+	p.sq_entries = cfg && cfg->sq_entries ? cfg->sq_entries : 256;
+	p.cq_entries = cfg && cfg->cq_entries ? cfg->cq_entries : 8192;
+	p.max_inflight = cfg ? cfg->max_inflight : 0;
+	if (p.cq_entries < p.sq_entries)
+		p.cq_entries = p.sq_entries;
+	ret = asyncrt_ring_init_params(&rt->ring, &p);
+	if (ret)
+		goto err_free;
+	ret = asyncrt_probe_ops(&rt->ops);
+	if (ret)
+		goto err_ring;
+	asyncrt_list_init(&rt->runq);
+	asyncrt_list_init(&rt->tasks);
+	asyncrt_list_init(&rt->zombies);
+	*out = rt;
+	return 0;
+
+err_ring:
+	asyncrt_ring_exit(&rt->ring);
+err_free:
+	free(rt);
+	return ret;
+}
+
+/*
+ * Abort what still runs, free what is left, close the instance: the kernel
+ * cancels whatever entries remain in flight. Tasks kept by a group are the
+ * group's to free (asyncrt_group_destroy); join handles become invalid.
+ */
+void asyncrt_rt_destroy(struct asyncrt_rt *rt)
+{
+	uint32_t i;
+
+	if (!rt || rt->in_loop)
+		return;
+	while (!asyncrt_list_empty(&rt->tasks)) {
+		struct asyncrt_task *t =
+			asyncrt_container_of(rt->tasks.next, struct asyncrt_task, all);
+
+		task_abort_now(t);
+	}
+	while (!asyncrt_list_empty(&rt->zombies)) {
+		struct asyncrt_task *t =
+			asyncrt_container_of(rt->zombies.next, struct asyncrt_task, all);
+
+		asyncrt_list_del(&t->all);
+		if (t->group) {
+			t->rt = NULL;	/* the group frees it */
+			continue;
+		}
+		free(t);
+	}
+	asyncrt_ring_exit(&rt->ring);
+	for (i = 0; i < rt->nchunks; i++)
+		free(rt->chunks[i]);
+	free(rt->chunks);
+	free(rt->cancels);
+	free(rt);
+}
+
+struct asyncrt_ring *asyncrt_rt_ring(struct asyncrt_rt *rt)
+{
+	return rt ? &rt->ring : NULL;
+}
+
+uint32_t asyncrt_rt_ops(const struct asyncrt_rt *rt)
+{
+	return rt ? rt->ops : 0;
+}
+
+/* Run until @root is done; -EDEADLK when nothing could ever wake it. */
+static int rt_run(struct asyncrt_rt *rt, struct asyncrt_task *root)
+{
+	int ret;
+
+	while (!root->done) {
+		unsigned int n = 0;
+
+		while (!asyncrt_list_empty(&rt->runq) && n++ < ASYNCRT_POLL_BATCH) {
+			struct asyncrt_task *t =
+				asyncrt_container_of(rt->runq.next, struct asyncrt_task, run);
+
+			task_poll(rt, t);
+		}
+		if (root->done)
+			break;
+		rt_flush_cancels(rt);
+		if (asyncrt_list_empty(&rt->runq) && !rt->nslots && !rt->ncancels &&
+		    !asyncrt_sq_pending(&rt->ring) && !asyncrt_cq_ready(&rt->ring))
+			return -EDEADLK;
+		if (asyncrt_list_empty(&rt->runq) || asyncrt_sq_pending(&rt->ring)) {
+			ret = rt_enter(rt, asyncrt_list_empty(&rt->runq));
+			if (ret < 0)
+				return ret;
+		}
+		rt_reap(rt);
+	}
+	return 0;
+}
+
+int asyncrt_block_on(struct asyncrt_rt *rt, asyncrt_task_fn fn, const void *init,
+		     size_t size, long *res)
+{
+	struct asyncrt_task *root;
+	int ret;
+
+	if (!rt || !fn)
+		return -EINVAL;
+	if (rt->in_loop)
+		return -EBUSY;
+	ret = asyncrt_spawn(rt, fn, init, size, &root);
+	if (ret)
+		return ret;
+	rt->in_loop = 1;
+	ret = rt_run(rt, root);
+	rt->in_loop = 0;
+	if (ret) {
+		/* A root that can never finish is aborted, not leaked. */
+		asyncrt_task_abort(root);
+	}
+	if (res)
+		*res = root->result;
+	asyncrt_task_detach(root);
+	/* Hand completed entries to the kernel so nothing lingers in the SQ. */
+	if (asyncrt_sq_pending(&rt->ring))
+		rt_enter(rt, 0);
+	return ret;
+}
+
+struct block_on_future {
+	struct asyncrt_future *f;
+};
+
+static enum asyncrt_poll block_on_future_task(struct asyncrt_cx *cx, void *state,
+					      long *res)
+{
+	struct block_on_future *b = state;
+
+	return asyncrt_poll(b->f, cx, res);
+}
+
+static void block_on_future_drop(void *state)
+{
+	struct block_on_future *b = state;
+
+	asyncrt_drop(b->f);
+}
+
+int asyncrt_block_on_future(struct asyncrt_rt *rt, struct asyncrt_future *f, long *res)
+{
+	struct block_on_future b = { .f = f };
+	struct asyncrt_task *root;
+	int ret;
+
+	if (!rt || !f || !f->poll)
+		return -EINVAL;
+	if (rt->in_loop)
+		return -EBUSY;
+	ret = asyncrt_spawn_drop(rt, block_on_future_task, block_on_future_drop,
+				 &b, sizeof(b), &root);
+	if (ret)
+		return ret;
+	rt->in_loop = 1;
+	ret = rt_run(rt, root);
+	rt->in_loop = 0;
+	if (ret)
+		asyncrt_task_abort(root);
+	if (res)
+		*res = root->result;
+	asyncrt_task_detach(root);
+	if (asyncrt_sq_pending(&rt->ring))
+		rt_enter(rt, 0);
+	return ret;
+}
+
+int asyncrt_rt_metrics(struct asyncrt_rt *rt, struct asyncrt_metrics *m, size_t size)
+{
+	struct asyncrt_metrics tmp;
+
+	if (!rt || !m || !size)
+		return -EINVAL;
+	tmp = rt->m;
+	tmp.sq_dropped = *rt->ring.sq.kdropped;
+	tmp.cq_held = *rt->ring.cq.kheld;
+	memset(m, 0, size);
+	memcpy(m, &tmp, size < sizeof(tmp) ? size : sizeof(tmp));
+	return 0;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the executor's files share and the public header does not show: the
+ * runtime and task structs, the intrusive list, and the slot table that maps
+ * a completion's user_data back to the future that submitted it.
+ */
+#ifndef _ASYNCRT_RT_INTERNAL_H
+#define _ASYNCRT_RT_INTERNAL_H
+
+#include "asyncrt_rt.h"
+
+#define ASYNCRT_UNUSED(x)	((void)(x))
+#define asyncrt_container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* Intrusive circular list. */
+static inline void asyncrt_list_init(struct asyncrt_link *l)
+{
+	l->prev = l->next = l;
+}
+
+static inline int asyncrt_list_empty(const struct asyncrt_link *l)
+{
+	return l->next == l;
+}
+
+static inline void asyncrt_list_add_tail(struct asyncrt_link *n, struct asyncrt_link *head)
+{
+	n->prev = head->prev;
+	n->next = head;
+	head->prev->next = n;
+	head->prev = n;
+}
+
+static inline void asyncrt_list_del(struct asyncrt_link *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	asyncrt_list_init(n);
+}
+
+/*
+ * A slot names one kernel entry in flight. user_data is the slot's index
+ * and generation, so a completion that outlives its future (the task was
+ * aborted, the future dropped) finds an orphaned slot, not freed memory.
+ */
+struct asyncrt_slot {
+	struct asyncrt_op *op;		/* NULL: orphaned, awaiting its end */
+	uint32_t gen;
+	uint32_t next_free;		/* 1 + index, 0 ends the free list */
+	uint32_t busy;			/* an entry is in flight */
+};
+
+#define ASYNCRT_SLOT_CHUNK	4096
+/* user_data of the runtime's own CANCEL entries: never a slot's. */
+#define ASYNCRT_UD_INTERNAL	(~0ULL)
+
+/* op->state */
+enum {
+	ASYNCRT_OP_S_IDLE,
+	ASYNCRT_OP_S_INFLIGHT,
+	ASYNCRT_OP_S_DONE,
+};
+
+/* struct asyncrt_io kinds */
+enum {
+	ASYNCRT_IO_ACCEPT,
+	ASYNCRT_IO_CONNECT,
+	ASYNCRT_IO_READ,
+	ASYNCRT_IO_WRITE,
+	ASYNCRT_IO_READ_EXACT,
+	ASYNCRT_IO_WRITE_ALL,
+};
+
+struct asyncrt_task {
+	struct asyncrt_link run;	/* in rt->runq while queued */
+	struct asyncrt_link all;	/* in rt->tasks (live) or rt->zombies */
+	struct asyncrt_link parked;	/* futures parked on this task */
+	struct asyncrt_link gnode;	/* in its group's running or done list */
+	struct asyncrt_rt *rt;
+	struct asyncrt_group *group;
+	asyncrt_task_fn fn;
+	asyncrt_task_drop_fn drop;
+	struct asyncrt_future *joiner;
+	void *state;
+	uint64_t id;
+	long result;
+	unsigned int queued:1, done:1, aborted:1, handle:1, running:1,
+		     abort_pending:1;
+};
+
+struct asyncrt_rt {
+	struct asyncrt_ring ring;
+	struct asyncrt_link runq;
+	struct asyncrt_link tasks;	/* not finished */
+	struct asyncrt_link zombies;	/* finished, held by a handle */
+	struct asyncrt_task *current;
+	struct asyncrt_slot **chunks;
+	uint32_t nchunks;
+	uint32_t free_slot;		/* 1 + index, 0: none free */
+	uint32_t nslots;
+	uint64_t *cancels;		/* user_data to cancel, not yet in the SQ */
+	size_t ncancels, cancels_cap;
+	uint32_t ops;			/* ASYNCRT_OP_BIT() of what the module has */
+	int in_loop;
+	uint64_t next_id;
+	struct asyncrt_metrics m;
+};
+
+/* rt.c */
+struct asyncrt_sqe *asyncrt_rt_get_sqe(struct asyncrt_rt *rt);
+int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *ud);
+void asyncrt_slot_free(struct asyncrt_rt *rt, uint32_t idx);
+void asyncrt_slot_orphan(struct asyncrt_rt *rt, uint32_t slot);
+void asyncrt_rt_cancel(struct asyncrt_rt *rt, uint64_t ud);
+struct asyncrt_task *asyncrt_task_new(struct asyncrt_rt *rt, asyncrt_task_fn fn,
+				      asyncrt_task_drop_fn drop, const void *init,
+				      size_t size);
+void asyncrt_task_free(struct asyncrt_task *t);
+
+#endif /* _ASYNCRT_RT_INTERNAL_H */
