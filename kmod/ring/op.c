@@ -109,7 +109,9 @@ int art_op_submit(struct art_ring *ring, const struct art_opdef *def,
 	struct art_task *task;
 	int ret;
 
+	/* timeout_off is a u8 count of 8-byte words. */
 	BUILD_BUG_ON(sizeof(struct art_interval_op) > 255 * 8);
+	BUILD_BUG_ON(sizeof(struct art_poll_op) > 255 * 8);
 	if (sqe->flags & ASYNCRT_SQE_TIMEOUT) {
 		ret = art_clock_from_uapi(sqe->clock, &sp.timeout_clock);
 		if (ret)

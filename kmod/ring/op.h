@@ -18,6 +18,8 @@
 
 #include <linux/asyncrt.h>
 #include <linux/list.h>
+#include <linux/poll.h>
+#include <linux/wait.h>
 
 #include "opdef.h"
 
@@ -32,6 +34,12 @@ struct art_op {
 	u8 timeout_off;			/* 0, or where the timeout sleep is, / 8 */
 };
 
+/* A multishot op's place on ring->held while its CQE waits for room. */
+struct art_held {
+	struct list_head node;		/* under ring->cq_lock */
+	struct art_op *op;
+};
+
 struct art_sleep_op {
 	struct art_op op;
 	struct art_sleep sleep;
@@ -40,7 +48,7 @@ struct art_sleep_op {
 struct art_interval_op {
 	struct art_op op;
 	struct art_interval iv;
-	struct list_head held;		/* ring->held, under cq_lock */
+	struct art_held held;
 	u64 due;			/* ticks fired */
 	u64 posted;			/* ticks completed to the CQ */
 	u64 count;			/* ticks wanted, 0 for forever */
@@ -52,6 +60,27 @@ struct art_wait_op {
 	struct list_head node;		/* the queue's waiters while waiting */
 	bool woken;
 	bool by_notify;
+};
+
+struct art_poll_entry {
+	struct wait_queue_entry wait;
+	struct wait_queue_head *head;	/* NULL once the file said POLLFREE */
+	struct art_poll_op *po;
+};
+
+#define ART_POLL_PENDING	0	/* state bit: a wake to look at */
+
+struct art_poll_op {
+	struct art_op op;
+	struct file *file;
+	__poll_t events;
+	bool multi;
+	u8 nr_heads;
+	int error;
+	unsigned long state;
+	struct art_held held;
+	struct poll_table_struct pt;
+	struct art_poll_entry e[2];
 };
 
 /* op.c */

@@ -50,6 +50,14 @@ static const struct art_opdef art_opdefs[ASYNCRT_OP_LAST] = {
 		.prep	= art_notify_prep,
 		.issue	= art_notify_issue,
 	},
+	[ASYNCRT_OP_POLL] = {
+		.name	= "POLL",
+		.prep	= art_poll_op_prep,
+		.size	= sizeof(struct art_poll_op),
+		.init	= art_poll_op_init,
+		.poll	= art_poll_op_poll,
+		.drop	= art_poll_op_drop,
+	},
 	[ASYNCRT_OP_CANCEL] = {
 		.name	= "CANCEL",
 		.prep	= art_cancel_prep,

@@ -81,6 +81,12 @@ static inline bool art_sqe_clock_ok(const struct art_sqe *sqe)
 	return !sqe->clock || sqe->flags & ASYNCRT_SQE_TIMEOUT;
 }
 
+/* poll.c */
+int art_poll_op_prep(const struct art_sqe *sqe);
+int art_poll_op_init(struct art_op *op, const struct art_sqe *sqe);
+enum art_poll art_poll_op_poll(struct art_op *op, struct art_cx *cx, long *res);
+void art_poll_op_drop(struct art_op *op, long res);
+
 /* cancel.c */
 int art_cancel_prep(const struct art_sqe *sqe);
 long art_cancel_issue(struct art_ring *ring, const struct art_sqe *sqe);

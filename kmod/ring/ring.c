@@ -309,15 +309,15 @@ void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags)
  * instance's held list and tries again when art_ring_kick_held() wakes it.
  */
 bool art_ring_post_more(struct art_ring *ring, u64 user_data, s32 res,
-			struct list_head *held)
+			struct art_held *held)
 {
 	struct asyncrt_cqe *cqe;
 	unsigned long irqflags;
 
 	spin_lock_irqsave(&ring->cq_lock, irqflags);
 	if (art_cq_unreaped(ring) + ring->cq_reserved >= ring->cq_entries) {
-		if (list_empty(held)) {
-			list_add_tail(held, &ring->held);
+		if (list_empty(&held->node)) {
+			list_add_tail(&held->node, &ring->held);
 			WRITE_ONCE(ring->rings->cq_held, ++ring->cq_held);
 		}
 		spin_unlock_irqrestore(&ring->cq_lock, irqflags);
@@ -338,10 +338,10 @@ bool art_ring_post_more(struct art_ring *ring, u64 user_data, s32 res,
 }
 
 /* An op that is ending leaves the held list. */
-void art_ring_unpark(struct art_ring *ring, struct list_head *held)
+void art_ring_unpark(struct art_ring *ring, struct art_held *held)
 {
 	spin_lock_irq(&ring->cq_lock);
-	list_del_init(held);
+	list_del_init(&held->node);
 	spin_unlock_irq(&ring->cq_lock);
 }
 
@@ -352,16 +352,14 @@ void art_ring_unpark(struct art_ring *ring, struct list_head *held)
  */
 static void art_ring_kick_held(struct art_ring *ring)
 {
-	struct list_head *pos, *tmp;
+	struct art_held *held, *tmp;
 
 	if (list_empty_careful(&ring->held))
 		return;
 	spin_lock_irq(&ring->cq_lock);
-	list_for_each_safe(pos, tmp, &ring->held) {
-		struct art_interval_op *io = list_entry(pos, struct art_interval_op, held);
-
-		list_del_init(pos);
-		art_wake(art_op_task(&io->op));
+	list_for_each_entry_safe(held, tmp, &ring->held, node) {
+		list_del_init(&held->node);
+		art_wake(art_op_task(held->op));
 	}
 	spin_unlock_irq(&ring->cq_lock);
 }

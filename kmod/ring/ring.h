@@ -89,8 +89,9 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e);
 int art_ring_mmap(struct art_ring *ring, struct vm_area_struct *vma);
 __poll_t art_ring_poll_mask(struct art_ring *ring);
 void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags);
+struct art_held;
 bool art_ring_post_more(struct art_ring *ring, u64 user_data, s32 res,
-			struct list_head *held);
-void art_ring_unpark(struct art_ring *ring, struct list_head *held);
+			struct art_held *held);
+void art_ring_unpark(struct art_ring *ring, struct art_held *held);
 
 #endif /* _ASYNCRT_RING_RING_H */

@@ -92,7 +92,8 @@ int art_interval_op_init(struct art_op *op, const struct art_sqe *sqe)
 	art_clock_from_uapi(sqe->clock, &clock);
 	art_interval_init(&io->iv, clock, sqe->arg,
 			  policy[(sqe->op_flags & ASYNCRT_TICK_MASK) >> 1]);
-	INIT_LIST_HEAD(&io->held);
+	INIT_LIST_HEAD(&io->held.node);
+	io->held.op = op;
 	io->count = sqe->arg2;
 	return 0;
 }

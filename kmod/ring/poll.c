@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * POLL: fd readiness, oneshot or multishot, without a thread. The op puts a
+ * wait entry on each wait queue the file's ->poll() names (at most two, as
+ * for pipes) whose wake function only wakes the op's task; the task then
+ * asks ->poll() for the mask. Multishot posts an F_MORE completion for each
+ * wake that finds the fd ready, held back like INTERVAL's ticks when the CQ
+ * has no room.
+ *
+ * A file that frees its wait queue while we are on it announces it with
+ * POLLFREE (signalfd, for one): the wake function then unhooks the entry
+ * and drop leaves that queue alone; RCU keeps the queue alive until drop is
+ * past it, as for epoll.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/rcupdate.h>
+
+#include "ring.h"
+#include "op.h"
+
+#define ART_POLL_ALWAYS	(EPOLLERR | EPOLLHUP | EPOLLNVAL)
+
+static int art_poll_wake(struct wait_queue_entry *wait, unsigned int mode,
+			 int sync, void *key)
+{
+	struct art_poll_entry *e = container_of(wait, struct art_poll_entry, wait);
+	struct art_poll_op *po = e->po;
+	__poll_t mask = key_to_poll(key);
+
+	if (mask && !(mask & (po->events | ART_POLL_ALWAYS | POLLFREE)))
+		return 0;
+	if (unlikely(mask & POLLFREE)) {
+		list_del_init(&wait->entry);
+		/* Pairs with the acquire in art_poll_op_drop(). */
+		smp_store_release(&e->head, NULL);
+	}
+	set_bit(ART_POLL_PENDING, &po->state);
+	art_wake(art_op_task(&po->op));
+	return 0;
+}
+
+static void art_poll_queue(struct file *file, struct wait_queue_head *head,
+			   struct poll_table_struct *pt)
+{
+	struct art_poll_op *po = container_of(pt, struct art_poll_op, pt);
+	struct art_poll_entry *e;
+
+	if (po->nr_heads >= ARRAY_SIZE(po->e)) {
+		po->error = -EINVAL;
+		return;
+	}
+	e = &po->e[po->nr_heads++];
+	e->po = po;
+	e->head = head;
+	init_waitqueue_func_entry(&e->wait, art_poll_wake);
+	add_wait_queue(head, &e->wait);
+}
+
+static void art_poll_unhook(struct art_poll_op *po)
+{
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < po->nr_heads; i++) {
+		/* Pairs with the release in art_poll_wake() on POLLFREE. */
+		struct wait_queue_head *head = smp_load_acquire(&po->e[i].head);
+
+		if (head)
+			remove_wait_queue(head, &po->e[i].wait);
+	}
+	rcu_read_unlock();
+	po->nr_heads = 0;
+}
+
+int art_poll_op_prep(const struct art_sqe *sqe)
+{
+	if (sqe->arg || sqe->op_flags & ~ASYNCRT_POLL_MULTI || !art_sqe_clock_ok(sqe))
+		return -EINVAL;
+	if (!sqe->arg2 || sqe->arg2 & ~(u64)0xffff)
+		return -EINVAL;
+	return 0;
+}
+
+int art_poll_op_init(struct art_op *op, const struct art_sqe *sqe)
+{
+	struct art_poll_op *po = container_of(op, struct art_poll_op, op);
+	__poll_t mask;
+
+	po->file = fget(sqe->fd);
+	if (!po->file)
+		return -EBADF;
+	po->events = demangle_poll(sqe->arg2);
+	po->multi = sqe->op_flags & ASYNCRT_POLL_MULTI;
+	INIT_LIST_HEAD(&po->held.node);
+	po->held.op = op;
+
+	init_poll_funcptr(&po->pt, art_poll_queue);
+	po->pt._key = po->events | ART_POLL_ALWAYS;
+	mask = vfs_poll(po->file, &po->pt);
+	if (po->error) {
+		art_poll_unhook(po);
+		fput(po->file);
+		return po->error;
+	}
+	/* Ready already, or a file without ->poll(): look at the first poll. */
+	if (mask & (po->events | ART_POLL_ALWAYS) || !po->nr_heads)
+		set_bit(ART_POLL_PENDING, &po->state);
+	return 0;
+}
+
+enum art_poll art_poll_op_poll(struct art_op *op, struct art_cx *cx, long *res)
+{
+	struct art_poll_op *po = container_of(op, struct art_poll_op, op);
+	__poll_t mask;
+
+	if (!test_and_clear_bit(ART_POLL_PENDING, &po->state))
+		return ART_PENDING;
+	mask = vfs_poll(po->file, NULL) & (po->events | ART_POLL_ALWAYS);
+	if (!mask)
+		return ART_PENDING;
+	if (!po->multi || !po->nr_heads) {
+		*res = mangle_poll(mask);
+		return ART_READY;
+	}
+	if (!art_ring_post_more(op->ring, op->user_data, mangle_poll(mask), &po->held))
+		set_bit(ART_POLL_PENDING, &po->state);
+	return ART_PENDING;
+}
+
+void art_poll_op_drop(struct art_op *op, long res)
+{
+	struct art_poll_op *po = container_of(op, struct art_poll_op, op);
+
+	art_poll_unhook(po);
+	art_ring_unpark(op->ring, &po->held);
+	fput(po->file);
+}
