@@ -10,6 +10,7 @@ cd "$top"
 
 "$vm_dir/deps.sh" || exit 1
 make -s -j"$(nproc)" lib examples || exit 1
+lock_kernel 6.1
 kdir=$(kernel_kdir 6.1)
 vm_log "building asyncrt.ko for $(kernel_release 6.1)"
 moddir=$(build_modules 6.1 "$kdir") || exit 1

@@ -37,6 +37,14 @@ kernel_kdir() {
 	esac
 }
 
+# Several runs for one kernel in one tree (two terminals, two developers)
+# would share build/kmod-<kernel> and the VM logs: take turns.
+lock_kernel() { # lock_kernel <name>
+	mkdir -p "$build"
+	exec 8>"$build/.lock-$1"
+	flock 8
+}
+
 # Build asyncrt.ko (and, where KUnit exists, asyncrt_kunit.ko) for a kernel
 # in a private copy of the sources, so builds for several kernels coexist.
 build_modules() { # build_modules <name> <kdir> -> prints the output dir
@@ -44,13 +52,21 @@ build_modules() { # build_modules <name> <kdir> -> prints the output dir
 	rm -rf "$out"
 	mkdir -p "$out"
 	cp -r "$top"/Kbuild "$top"/kmod "$top"/uapi "$out"/
+	# Kernel-side examples and benchmark modules are in Kbuild too.
+	local d
+	for d in examples/kecho bench/kmod; do
+		[ -d "$top/$d" ] || continue
+		mkdir -p "$out/$(dirname $d)"
+		cp -r "$top/$d" "$out/$d"
+	done
 	make -s -C "$kdir" M="$out" modules >"$out/build.log" 2>&1 || {
 		cat "$out/build.log" >&2
 		return 1
 	}
-	mkdir -p "$out/splat"
-	cp "$top"/selftests/harness/asyncrt_splat.c "$top"/selftests/harness/Kbuild "$out/splat/"
-	make -s -C "$kdir" M="$out/splat" modules >>"$out/build.log" 2>&1 || {
+	# The harness's own misbehaving module builds on its own.
+	mkdir -p "$out/extra-splat"
+	cp "$top"/selftests/harness/* "$out/extra-splat/"
+	make -s -C "$kdir" M="$out/extra-splat" modules >>"$out/build.log" 2>&1 || {
 		cat "$out/build.log" >&2
 		return 1
 	}
@@ -64,10 +80,13 @@ make_initramfs() { # make_initramfs <moddir> <output.cpio.gz>
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,modules,tests,examples}
 	cp /bin/busybox "$root/bin/busybox"
 	cp "$vm_dir/init" "$root/init"
-	cp "$moddir"/*.ko "$root/modules/"
-	cp "$moddir"/splat/*.ko "$root/modules/"
+	cp "$moddir"/*.ko "$moddir"/extra-*/*.ko "$root/modules/"
 	find "$user/selftests" -type f -name '*_test' -exec cp {} "$root/tests/" \; 2>/dev/null
 	find "$user/examples" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/examples/" \; 2>/dev/null
+	if [ -d "$user/bench" ]; then
+		mkdir -p "$root/bench"
+		cp -r "$user/bench/." "$root/bench/"
+	fi
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
 	rm -rf "$root"
 }

@@ -28,6 +28,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+lock_kernel "$kernel"
 tag=$kernel${splat:+-splat-$splat}
 out=$build/vm/$tag
 mkdir -p "$out"

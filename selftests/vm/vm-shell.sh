@@ -11,6 +11,7 @@ cd "$top"
 kernel=${ASYNCRT_VM_KERNEL:-debug}
 "$vm_dir/deps.sh" || exit 1
 make -s -j"$(nproc)" lib selftests examples || exit 1
+lock_kernel "$kernel"
 moddir=$(build_modules "$kernel" "$(kernel_kdir "$kernel")") || exit 1
 out=$build/vm/shell
 mkdir -p "$out"
