@@ -363,7 +363,9 @@ struct asyncrt_task *asyncrt_task_new(struct asyncrt_rt *rt, asyncrt_task_fn fn,
 	t = &a->t;
 	memset(t, 0, sizeof(*t));
 	t->state = a->state;
-	if (init)
+	if (init && !size)
+		t->state = (void *)init;	/* borrowed: the caller keeps it */
+	else if (init)
 		memcpy(t->state, init, size);
 	else
 		memset(t->state, 0, size);

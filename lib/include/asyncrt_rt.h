@@ -179,8 +179,11 @@ uint32_t asyncrt_rt_ops(const struct asyncrt_rt *rt);
 
 /*
  * Spawn a task whose state is a copy of @size bytes at @init (zeroes when
- * @init is NULL). With @handle, the caller gets a join handle and must
- * join, abort-then-join or detach it; without, the task is detached.
+ * @init is NULL), freed when the task ends. With @size 0 the task uses
+ * @init itself: the caller owns it and keeps it alive until the task ends
+ * (handy for block_on, whose state can live on the caller's stack). With
+ * @handle, the caller gets a join handle and must join, abort-then-join or
+ * detach it; without, the task is detached.
  */
 int asyncrt_spawn(struct asyncrt_rt *rt, asyncrt_task_fn fn, const void *init,
 		  size_t size, struct asyncrt_task **handle);
