@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Wake-up latency: ping-pong between two threads or two processes. Side 0
+ * bumps side 1's word and wakes it, then waits until its own word moves;
+ * side 1 does the mirror image. One sample is one round trip (two wake-ups)
+ * seen by side 0. The words live in shared memory, so every implementation
+ * uses the same "wait while the word is unchanged" protocol:
+ *
+ *	asyncrt   WAKE on the peer's wait queue + WAIT with ASYNCRT_WAIT_CMP on
+ *	          ours, both in one ENTER (each side has its own ring)
+ *	futex     FUTEX_WAKE + FUTEX_WAIT (private for threads)
+ *	eventfd   write the peer's eventfd, read ours
+ *	pipe      write a byte into the peer's pipe, read ours
+ *
+ * usage: wake <asyncrt|futex|eventfd|pipe> <thread|process> <n>
+ * prints: R/Q wake_<thread|process> <impl> rtt ... (see common.h)
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "asyncrt.h"
+#include "common.h"
+
+#define WARMUP	100
+
+enum impl { IMPL_ASYNCRT, IMPL_FUTEX, IMPL_EVENTFD, IMPL_PIPE };
+
+struct shared {
+	_Atomic uint32_t word[2];
+};
+
+static enum impl impl;
+static int process;
+static uint64_t iters;
+static struct shared *sh;
+static int wqfd[2], efd[2], pfd[2][2];
+
+struct side {
+	int me;
+	uint32_t seen;			/* my word's last value */
+	struct asyncrt_ring ring;
+};
+
+static long futex(_Atomic uint32_t *w, int op, uint32_t val)
+{
+	if (!process)
+		op |= FUTEX_PRIVATE_FLAG;
+	return syscall(SYS_futex, w, op, val, NULL, NULL, 0);
+}
+
+/* Submit @want entries already prepared and reap their completions. */
+static void art_reap(struct side *s, unsigned int want)
+{
+	struct asyncrt_cqe *cqe;
+	int ret;
+
+	ret = asyncrt_submit_and_wait(&s->ring, want);
+	if (ret < 0)
+		bench_die("asyncrt_submit_and_wait", ret);
+	while (want--) {
+		cqe = asyncrt_peek_cqe(&s->ring);
+		if (!cqe)
+			bench_die("missing completion", EPROTO);
+		if (cqe->res < 0 && cqe->res != -EAGAIN)
+			bench_die(cqe->user_data == 1 ? "WAKE" : "WAIT", cqe->res);
+		asyncrt_cqe_seen(&s->ring, cqe);
+	}
+}
+
+static void art_prep_wait(struct side *s)
+{
+	asyncrt_prep_wait(asyncrt_get_sqe(&s->ring), wqfd[s->me],
+			  (const uint32_t *)&sh->word[s->me], s->seen, 2);
+}
+
+/* Bump the peer's word and wake it. */
+static void signal_peer(struct side *s)
+{
+	char byte = 0;
+	uint64_t one = 1;
+
+	switch (impl) {
+	case IMPL_ASYNCRT:
+		atomic_fetch_add(&sh->word[!s->me], 1);
+		asyncrt_prep_wake(asyncrt_get_sqe(&s->ring), wqfd[!s->me], 1, 1);
+		art_reap(s, 1);
+		break;
+	case IMPL_FUTEX:
+		atomic_fetch_add(&sh->word[!s->me], 1);
+		futex(&sh->word[!s->me], FUTEX_WAKE, 1);
+		break;
+	case IMPL_EVENTFD:
+		if (write(efd[!s->me], &one, sizeof(one)) != sizeof(one))
+			bench_die("eventfd write", errno);
+		break;
+	case IMPL_PIPE:
+		if (write(pfd[!s->me][1], &byte, 1) != 1)
+			bench_die("pipe write", errno);
+		break;
+	}
+}
+
+/* Wait until the peer signalled us. */
+static void wait_mine(struct side *s)
+{
+	char byte;
+	uint64_t one;
+
+	switch (impl) {
+	case IMPL_ASYNCRT:
+		while (atomic_load(&sh->word[s->me]) == s->seen) {
+			art_prep_wait(s);
+			art_reap(s, 1);
+		}
+		break;
+	case IMPL_FUTEX:
+		while (atomic_load(&sh->word[s->me]) == s->seen)
+			futex(&sh->word[s->me], FUTEX_WAIT, s->seen);
+		break;
+	case IMPL_EVENTFD:
+		if (read(efd[s->me], &one, sizeof(one)) != sizeof(one))
+			bench_die("eventfd read", errno);
+		break;
+	case IMPL_PIPE:
+		if (read(pfd[s->me][0], &byte, 1) != 1)
+			bench_die("pipe read", errno);
+		break;
+	}
+	s->seen = atomic_load(&sh->word[s->me]);
+}
+
+/*
+ * Signal the peer, then wait for its answer. asyncrt puts the WAKE and the
+ * WAIT in one ENTER, the way a ring is meant to be used; the others need a
+ * system call each.
+ */
+static void exchange(struct side *s)
+{
+	if (impl != IMPL_ASYNCRT) {
+		signal_peer(s);
+		wait_mine(s);
+		return;
+	}
+	atomic_fetch_add(&sh->word[!s->me], 1);
+	asyncrt_prep_wake(asyncrt_get_sqe(&s->ring), wqfd[!s->me], 1, 1);
+	art_prep_wait(s);
+	art_reap(s, 2);
+	wait_mine(s);
+}
+
+static void side_init(struct side *s, int me)
+{
+	int ret;
+
+	s->me = me;
+	s->seen = atomic_load(&sh->word[me]);
+	if (impl == IMPL_ASYNCRT) {
+		ret = asyncrt_ring_init(&s->ring, 32);
+		if (ret)
+			bench_die("asyncrt_ring_init", ret);
+	}
+}
+
+/* Side 1: answer every ping; the last answer is a signal alone. */
+static void *ponger(void *arg __attribute__((unused)))
+{
+	struct side s;
+	uint64_t i;
+
+	side_init(&s, 1);
+	wait_mine(&s);
+	for (i = 1; i < iters + WARMUP; i++)
+		exchange(&s);
+	signal_peer(&s);
+	if (impl == IMPL_ASYNCRT)
+		asyncrt_ring_exit(&s.ring);
+	return NULL;
+}
+
+static int setup(void)
+{
+	static struct asyncrt_ring ring;	/* lives as long as the queues */
+	int i, ret;
+
+	for (i = 0; i < 2; i++) {
+		switch (impl) {
+		case IMPL_ASYNCRT:
+			if (!i) {
+				ret = asyncrt_ring_init(&ring, 8);
+				if (ret)
+					return ret;
+			}
+			wqfd[i] = asyncrt_wq_create(&ring, 0);
+			if (wqfd[i] < 0)
+				return wqfd[i];
+			break;
+		case IMPL_EVENTFD:
+			efd[i] = eventfd(0, 0);
+			if (efd[i] < 0)
+				return -errno;
+			break;
+		case IMPL_PIPE:
+			if (pipe(pfd[i]))
+				return -errno;
+			break;
+		case IMPL_FUTEX:
+			break;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : "asyncrt";
+	const char *mode = argc > 2 ? argv[2] : "thread";
+	static const char *const names[] = { "asyncrt", "futex", "eventfd", "pipe" };
+	uint64_t *rtt, i, t;
+	pthread_t thread;
+	struct side s;
+	char bench[32];
+	pid_t pid = 0;
+	int ret;
+
+	for (i = 0; i < 4 && strcmp(name, names[i]); i++)
+		;
+	if (i == 4)
+		bench_die(name, EINVAL);
+	impl = i;
+	process = !strcmp(mode, "process");
+	iters = bench_arg_u64(argc, argv, 3, 2000);
+	rtt = calloc(iters, sizeof(*rtt));
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!rtt || sh == MAP_FAILED || !iters)
+		bench_die("setup", ENOMEM);
+	ret = setup();
+	if (ret)
+		bench_die("setup", ret);
+	if (process) {
+		pid = fork();
+		if (pid < 0)
+			bench_die("fork", errno);
+		if (!pid) {
+			ponger(NULL);
+			_exit(0);
+		}
+	} else if (pthread_create(&thread, NULL, ponger, NULL)) {
+		bench_die("pthread_create", EAGAIN);
+	}
+	side_init(&s, 0);
+	for (i = 0; i < iters + WARMUP; i++) {
+		t = bench_now_ns();
+		exchange(&s);
+		if (i >= WARMUP)
+			rtt[i - WARMUP] = bench_now_ns() - t;
+	}
+	if (process)
+		waitpid(pid, NULL, 0);
+	else
+		pthread_join(thread, NULL);
+	snprintf(bench, sizeof(bench), "wake_%s", process ? "process" : "thread");
+	bench_latency(bench, name, "rtt", rtt, iters);
+	return 0;
+}
