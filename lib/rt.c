@@ -568,6 +568,17 @@ uint32_t asyncrt_rt_ops(const struct asyncrt_rt *rt)
 	return rt ? rt->ops : 0;
 }
 
+/*
+ * Between two block_on calls nothing runs: hand the kernel the cancels and
+ * entries this one left, so a cancel is never overtaken by what comes next.
+ */
+static void rt_settle(struct asyncrt_rt *rt)
+{
+	rt_flush_cancels(rt);
+	if (asyncrt_sq_pending(&rt->ring))
+		rt_enter(rt, 0);
+}
+
 /* Run until @root is done; -EDEADLK when nothing could ever wake it. */
 static int rt_run(struct asyncrt_rt *rt, struct asyncrt_task *root)
 {
@@ -621,9 +632,7 @@ int asyncrt_block_on(struct asyncrt_rt *rt, asyncrt_task_fn fn, const void *init
 	if (res)
 		*res = root->result;
 	asyncrt_task_detach(root);
-	/* Hand completed entries to the kernel so nothing lingers in the SQ. */
-	if (asyncrt_sq_pending(&rt->ring))
-		rt_enter(rt, 0);
+	rt_settle(rt);
 	return ret;
 }
 
@@ -668,8 +677,7 @@ int asyncrt_block_on_future(struct asyncrt_rt *rt, struct asyncrt_future *f, lon
 	if (res)
 		*res = root->result;
 	asyncrt_task_detach(root);
-	if (asyncrt_sq_pending(&rt->ring))
-		rt_enter(rt, 0);
+	rt_settle(rt);
 	return ret;
 }
 
