@@ -163,7 +163,8 @@ static void side_init(struct side *s, int me)
 	int ret;
 
 	s->me = me;
-	s->seen = atomic_load(&sh->word[me]);
+	/* Words start at 0; reading it here could miss an early signal. */
+	s->seen = 0;
 	if (impl == IMPL_ASYNCRT) {
 		ret = asyncrt_ring_init(&s->ring, 32);
 		if (ret)

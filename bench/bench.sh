@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: build the bench programs (static, liburing linked in) and the
+# bench module, boot one kernel once under QEMU, run every benchmark beside
+# its peer in that boot (bench/guest.sh), then print the table and write
+# CSV, JSON and PNG plots under build/bench/results/ (bench/report.py).
+#
+#   bench/bench.sh [--full] [--kernel 6.1|6.12|debug] [--only a,b,...]
+#
+# Quick mode (the default) takes about 5 minutes on our 2-core machines;
+# --full takes about 40. BENCH_KERNEL, BENCH_SIZE and BENCH_ONLY in the
+# environment do the same as the flags. Absolute figures under TCG mean
+# nothing: read the ratios.
+set -uo pipefail
+. "$(dirname "$0")/../selftests/vm/lib.sh"
+cd "$top"
+
+args="$*"
+kernel=${BENCH_KERNEL:-6.1}
+size=${BENCH_SIZE:-quick}
+only=${BENCH_ONLY:-}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--full) size=full ;;
+	--quick) size=quick ;;
+	--kernel) kernel=$2; shift ;;
+	--kernel=*) kernel=${1#*=} ;;
+	--only) only=$2; shift ;;
+	--only=*) only=${1#*=} ;;
+	*) echo "usage: $0 [--full] [--kernel 6.1|6.12|debug] [--only a,b]" >&2; exit 2 ;;
+	esac
+	shift
+done
+case $kernel in 6.1|6.12|debug) ;; *) echo "unknown kernel $kernel" >&2; exit 2 ;; esac
+
+blog() { echo "[bench] $*" >&2; }
+
+# Packages: what the harness needs, plus gnuplot for the plots.
+"$vm_dir/deps.sh" || exit 1
+for p in liburing-dev gnuplot-nox; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' && continue
+	if [ "$(id -u)" != 0 ]; then
+		blog "missing $p: run as root: apt-get install -y $p"
+		exit 1
+	fi
+	blog "installing $p"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p" >&2 || exit 1
+done
+
+# The guest programs: static, so the initramfs needs no libc.
+out_bin=$user/bench
+rm -rf "$out_bin"
+mkdir -p "$out_bin" "$build/bench"
+cflags="-O2 -g -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iuapi -Ilib/include"
+blog "building the bench programs"
+gcc $cflags -Wno-unused-parameter -c lib/ring.c -o "$build/bench/ring.o" || exit 1
+gcc $cflags -c bench/common.c -o "$build/bench/common.o" || exit 1
+for prog in nop tscale lateness wake; do
+	gcc $cflags -static -o "$out_bin/$prog" "bench/$prog.c" \
+		"$build/bench/common.o" "$build/bench/ring.o" -luring -lpthread || exit 1
+done
+cp bench/guest.sh "$out_bin/guest.sh"
+
+lock_kernel "$kernel"
+kdir=$(kernel_kdir "$kernel") || exit 1
+image=$(kernel_image "$kernel") || exit 1
+blog "building asyncrt.ko and asyncrt_bench.ko for $kernel"
+moddir=$(build_modules "$kernel" "$kdir") || exit 1
+vmout=$build/vm/bench-$kernel
+mkdir -p "$vmout"
+make_initramfs "$moddir" "$vmout/initrd.gz"
+
+case $size in full) timeout=5400 ;; *) timeout=1200 ;; esac
+append="asyncrt.mode=bench asyncrt.bench=$size"
+[ -n "$only" ] && append="$append asyncrt.only=$only"
+blog "booting $kernel under QEMU (TCG), $size mode; progress follows"
+start=$(date +%s)
+boot_vm "$image" "$vmout/initrd.gz" "$vmout/console.log" "$vmout/results.txt" \
+	"$timeout" "$append" | grep --line-buffered -a '^    #' | sed -u 's/^    # /  /'
+blog "guest finished in $(( $(date +%s) - start )) s"
+
+rc=0
+grep -aq '^@@ end bench rc=0' "$vmout/results.txt" || { blog "the guest run did not finish cleanly"; rc=1; }
+grep -a '^# .*failed\|^bench:' "$vmout/results.txt" >&2
+splats=$(log_splats "$vmout/console.log")
+[ -z "$splats" ] || { blog "kernel log:"; echo "$splats" >&2; rc=1; }
+
+python3 bench/report.py --results "$vmout/results.txt" --out "$build/bench/results" \
+	--kernel "$(basename "$image" | sed 's/^vmlinuz-//')" --mode "$size" \
+	--command "bench/bench.sh${args:+ $args}" || rc=1
+exit $rc

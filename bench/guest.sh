@@ -1,0 +1,119 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the guest (busybox sh), with asyncrt.ko loaded, from the
+# init's bench mode. Every benchmark runs beside its peer in this one boot,
+# alternating which goes first on each repetition so drift hits both.
+# Figures go to stdout as R/Q lines (bench/common.h); lines starting with
+# '#' are progress. Options come from the kernel command line:
+#   asyncrt.bench=quick|full   sizes and repetitions (default quick)
+#   asyncrt.only=a,b           only these benchmarks (nop, kspawn, kscale,
+#                              kmem, tscale, lateness, klateness, wake)
+
+cd /bench || exit 1
+cmd() { sed -n "s/.*asyncrt\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+size=$(cmd bench)
+only=$(cmd only)
+
+if [ "$size" = full ]; then
+	REPS=5 NOP_MS=1000 SPAWN_MS=1000 KSCALE=1000000 KMEM=1000000
+	TSCALE="1000 10000 100000" LAT_N=100000 KLAT_N=100000 WAKE_N=20000
+else
+	size=quick
+	REPS=3 NOP_MS=300 SPAWN_MS=300 KSCALE=100000 KMEM=100000
+	TSCALE="1000 10000 100000" LAT_N=5000 KLAT_N=5000 WAKE_N=5000
+fi
+
+want() { [ -z "$only" ] || echo ",$only," | grep -q ",$1,"; }
+say() { echo "# $(cut -d' ' -f1 /proc/uptime)s $*"; }
+
+# pair <rep> <cmd-for-asyncrt> <cmd-for-peer...>: asyncrt first on odd reps.
+pair() {
+	rep=$1 a=$2
+	shift 2
+	if [ $((rep % 2)) = 1 ]; then
+		$a
+		for p in "$@"; do $p; done
+	else
+		for p in "$@"; do $p; done
+		$a
+	fi
+}
+
+# Kernel module benchmarks: figures come back through the kernel log.
+kbench() { # kbench <args...>
+	dmesg -c >/dev/null
+	if insmod /modules/asyncrt_bench.ko "$@"; then
+		rmmod asyncrt_bench
+	else
+		echo "# asyncrt_bench $* failed"
+	fi
+	dmesg | sed -n 's/.*asyncrt_bench: \([RQ] .*\)/\1/p'
+	dmesg | grep -q 'asyncrt_bench:.*failed' && dmesg | grep asyncrt_bench | tail -n 3 | sed 's/^/# /'
+}
+
+say "bench $size on $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, reps=$REPS"
+# Let 100,000 pending sleeps into one instance.
+echo 1048576 > /sys/module/asyncrt/parameters/max_inflight
+
+if want nop; then
+	for b in 1 16 256; do
+		r=1
+		while [ $r -le $REPS ]; do
+			say "nop batch $b rep $r/$REPS"
+			pair $r "./nop asyncrt $b $NOP_MS" "./nop io_uring $b $NOP_MS"
+			r=$((r + 1))
+		done
+	done
+fi
+
+if want kspawn; then
+	r=1
+	while [ $r -le $REPS ]; do
+		say "kernel spawn+join vs workqueue rep $r/$REPS"
+		kbench run=spawn ms=$SPAWN_MS
+		r=$((r + 1))
+	done
+fi
+
+if want tscale; then
+	for n in $TSCALE; do
+		r=1
+		while [ $r -le $REPS ]; do
+			say "pending sleeps $n rep $r/$REPS"
+			pair $r "./tscale asyncrt $n" "./tscale io_uring $n"
+			r=$((r + 1))
+		done
+	done
+fi
+
+if want kmem; then
+	say "kernel memory per task/sleep/hrtimer, $KMEM each"
+	kbench run=mem count=$KMEM
+fi
+
+if want kscale; then
+	say "kernel cost per task in flight, up to $KSCALE"
+	kbench run=scale count=$KSCALE
+fi
+
+if want lateness; then
+	say "timer lateness, $LAT_N sleeps each"
+	pair 1 "./lateness asyncrt $LAT_N" "./lateness timerfd $LAT_N" \
+		"./lateness io_uring $LAT_N" "./lateness nanosleep $LAT_N"
+fi
+
+if want klateness; then
+	say "kernel timer lateness, $KLAT_N sleeps each"
+	kbench run=lat count=$KLAT_N
+fi
+
+if want wake; then
+	for m in thread process; do
+		say "wake-up ping-pong between ${m}s, $WAKE_N round trips each"
+		pair 1 "./wake asyncrt $m $WAKE_N" "./wake futex $m $WAKE_N" \
+			"./wake eventfd $m $WAKE_N" "./wake pipe $m $WAKE_N"
+	done
+fi
+
+say "bench done"
