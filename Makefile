@@ -29,7 +29,7 @@ CFLAGS ?=
 ALL_CFLAGS = $(USER_CFLAGS) $(CFLAGS)
 
 .PHONY: all module lib selftests examples clean sparse style check demo \
-	vm-shell install modules_install
+	vm-shell install modules_install bench
 
 all: module lib selftests examples
 
@@ -52,6 +52,9 @@ check:
 
 demo:
 	@selftests/vm/demo.sh
+
+bench:
+	@bench/bench.sh
 
 vm-shell:
 	@selftests/vm/vm-shell.sh

@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the guest's R/Q lines (bench/common.h) into the bench report.
+
+Prints the table (metric, asyncrt, peer, ratio asyncrt/peer, target, met)
+and writes under --out: raw.csv (every R line, with its repetition),
+summary.csv and results.json (medians over repetitions, the table), the
+CDF points (cdf.csv), and PNG plots drawn by gnuplot.
+"""
+import argparse
+import csv
+import json
+import os
+import statistics
+import subprocess
+from collections import defaultdict
+
+# (label, bench, param, metric, peer impl, target kind, target value, unit)
+# kind: "min" ratio >= v, "max" ratio <= v, "abs_max" asyncrt <= v, None: info
+TABLE = [
+    ("ring NOP/s, batch 1", "nop", "1", "ops_per_s", "io_uring", None, None, "/s"),
+    ("ring NOP/s, batch 16", "nop", "16", "ops_per_s", "io_uring", "min", 1.0, "/s"),
+    ("ring NOP/s, batch 256", "nop", "256", "ops_per_s", "io_uring", None, None, "/s"),
+    ("kernel spawn+join/s, 1 thread", "kspawn", "1", "ops_per_s", "wq_percpu", "min", 2.0, "/s"),
+    ("kernel spawn+join/s, 1 thread", "kspawn", "1", "ops_per_s", "wq_unbound", None, None, "/s"),
+    ("kernel spawn+join/s, all CPUs", "kspawn", "2", "ops_per_s", "wq_percpu", "min", 2.0, "/s"),
+    ("kernel spawn+join/s, all CPUs", "kspawn", "2", "ops_per_s", "wq_unbound", None, None, "/s"),
+    ("kernel bytes/pending sleep task", "kmem", "*", "slab_bytes_per_op", "hrtimer", "abs_max", 128, "B"),
+    ("kernel bytes/idle task", "kmem", "*", "slab_bytes_per_op", "hrtimer", None, None, "B"),
+    ("ring bytes/pending SLEEP, 1k", "tscale", "1000", "slab_bytes_per_op", "io_uring", "max", 0.5, "B"),
+    ("ring bytes/pending SLEEP, 10k", "tscale", "10000", "slab_bytes_per_op", "io_uring", "max", 0.5, "B"),
+    ("ring bytes/pending SLEEP, 100k", "tscale", "100000", "slab_bytes_per_op", "io_uring", "max", 0.5, "B"),
+    ("ring submit ns/SLEEP, 1k", "tscale", "1000", "submit_ns_per_op", "io_uring", None, None, "ns"),
+    ("ring submit ns/SLEEP, 10k", "tscale", "10000", "submit_ns_per_op", "io_uring", None, None, "ns"),
+    ("ring submit ns/SLEEP, 100k", "tscale", "100000", "submit_ns_per_op", "io_uring", None, None, "ns"),
+    ("ring sleep lateness p50", "lateness", "all", "p50_ns", "timerfd", None, None, "ns"),
+    ("ring sleep lateness p99", "lateness", "all", "p99_ns", "timerfd", "max", 1.0, "ns"),
+    ("ring sleep lateness p99.9", "lateness", "all", "p999_ns", "timerfd", None, None, "ns"),
+    ("ring sleep lateness p99", "lateness", "all", "p99_ns", "io_uring", None, None, "ns"),
+    ("ring sleep lateness p99", "lateness", "all", "p99_ns", "nanosleep", None, None, "ns"),
+    ("kernel sleep lateness p50", "klateness", "all", "p50_ns", "hrtimer_thread", None, None, "ns"),
+    ("kernel sleep lateness p99", "klateness", "all", "p99_ns", "hrtimer_thread", None, None, "ns"),
+    ("wake-up round trip p50, threads", "wake_thread", "rtt", "p50_ns", "futex", "max", 1.1, "ns"),
+    ("wake-up round trip p99, threads", "wake_thread", "rtt", "p99_ns", "futex", None, None, "ns"),
+    ("wake-up round trip p50, threads", "wake_thread", "rtt", "p50_ns", "eventfd", None, None, "ns"),
+    ("wake-up round trip p50, threads", "wake_thread", "rtt", "p50_ns", "pipe", None, None, "ns"),
+    ("wake-up round trip p50, processes", "wake_process", "rtt", "p50_ns", "futex", "max", 1.1, "ns"),
+    ("wake-up round trip p99, processes", "wake_process", "rtt", "p99_ns", "futex", None, None, "ns"),
+    ("wake-up round trip p50, processes", "wake_process", "rtt", "p50_ns", "eventfd", None, None, "ns"),
+    ("wake-up round trip p50, processes", "wake_process", "rtt", "p50_ns", "pipe", None, None, "ns"),
+]
+
+# The kmem rows name the asyncrt side explicitly.
+KMEM_IMPL = {"kernel bytes/pending sleep task": "asyncrt_sleep",
+             "kernel bytes/idle task": "asyncrt_idle_task"}
+
+NOT_MEASURED = [
+    "userspace executor spawn+join of no-op tasks, 100,000-task sleep storm vs epoll+timerfd (issue 6 item 6)",
+    "echo round trips at 1/64/1,000 connections vs an epoll server, and the kernel echo driver (issue 6 item 7)",
+    "1,000,000 pending SLEEPs in one ring instance: the CQ holds at most 131,072 entries and every pending entry reserves one",
+]
+
+
+def parse(path):
+    raw, cdf, notes = [], defaultdict(list), []
+    reps = defaultdict(int)
+    with open(path, errors="replace") as f:
+        for line in f:
+            w = line.split()
+            if len(w) == 6 and w[0] == "R":
+                key = tuple(w[1:5])
+                reps[key] += 1
+                raw.append(dict(bench=w[1], impl=w[2], param=w[3], metric=w[4],
+                                value=float(w[5]), rep=reps[key]))
+            elif len(w) == 6 and w[0] == "Q":
+                cdf[(w[1], w[2], w[3])].append((float(w[4]), float(w[5])))
+            elif line.startswith("# "):
+                notes.append(line[2:].rstrip())
+    return raw, cdf, notes
+
+
+def medians(raw):
+    vals = defaultdict(list)
+    for r in raw:
+        vals[(r["bench"], r["impl"], r["param"], r["metric"])].append(r["value"])
+    return {k: statistics.median(v) for k, v in vals.items()}, vals
+
+
+def lookup(med, bench, impl, param, metric):
+    if param != "*":
+        return med.get((bench, impl, param, metric))
+    for (b, i, p, m), v in med.items():
+        if (b, i, m) == (bench, impl, metric):
+            return v
+    return None
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if v >= 1e6:
+        return "%.3gM" % (v / 1e6)
+    if v >= 1e4:
+        return "%.3gk" % (v / 1e3)
+    return "%.4g" % v
+
+
+def table(med):
+    rows = []
+    for label, bench, param, metric, peer, kind, tv, unit in TABLE:
+        impl = KMEM_IMPL.get(label, "asyncrt")
+        a = lookup(med, bench, impl, param, metric)
+        p = lookup(med, bench, peer, param, metric)
+        ratio = a / p if a is not None and p else None
+        if kind is None or a is None or (kind != "abs_max" and ratio is None):
+            target, met = "-", "-" if a is not None else "not measured"
+        elif kind == "min":
+            target, met = ">= %gx" % tv, "met" if ratio >= tv else "NOT met"
+        elif kind == "max":
+            target, met = "<= %gx" % tv, "met" if ratio <= tv else "NOT met"
+        else:
+            target, met = "<= %g %s" % (tv, unit), "met" if a <= tv else "NOT met"
+        rows.append(dict(metric=label, unit=unit, asyncrt=a, peer=peer,
+                         peer_value=p, ratio=ratio, target=target, met=met))
+    return rows
+
+
+def print_table(rows, out):
+    hdr = ("metric", "asyncrt", "peer", "peer value", "ratio", "target", "met")
+    lines = [[r["metric"] + " (" + r["unit"] + ")", fmt(r["asyncrt"]), r["peer"],
+              fmt(r["peer_value"]), "-" if r["ratio"] is None else "%.2fx" % r["ratio"],
+              r["target"], r["met"]] for r in rows]
+    w = [max(len(str(x)) for x in col) for col in zip(hdr, *lines)]
+    text = []
+    for l in [hdr] + lines:
+        text.append("  ".join(str(x).ljust(n) for x, n in zip(l, w)).rstrip())
+    print("\n".join(text))
+    with open(os.path.join(out, "table.txt"), "w") as f:
+        f.write("\n".join(text) + "\n")
+
+
+def gnuplot(script):
+    try:
+        subprocess.run(["gnuplot"], input=script.encode(), check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print("gnuplot failed: %s" % e)
+
+
+def plots(out, cdf, med):
+    term = "set terminal pngcairo size 900,560 font ',10'\n" \
+        "set grid\nset key bottom right\n"
+    # Latency CDFs: one data file per series, x in microseconds.
+    groups = defaultdict(list)
+    for (bench, impl, param), pts in sorted(cdf.items()):
+        fn = os.path.join(out, "cdf-%s-%s.dat" % (bench, impl))
+        with open(fn, "w") as f:
+            for pct, ns in sorted(pts):
+                f.write("%g %g\n" % (ns / 1000.0, pct))
+        groups[bench].append((impl, fn))
+    titles = {"lateness": "userspace sleep lateness (us)",
+              "klateness": "kernel sleep lateness (us)",
+              "wake_thread": "wake-up round trip between threads (us)",
+              "wake_process": "wake-up round trip between processes (us)"}
+    for bench, series in groups.items():
+        s = term + "set output '%s'\nset logscale x\nset xlabel '%s'\n" \
+            "set ylabel 'percentile'\nset yrange [0:100]\n" % (
+                os.path.join(out, "cdf-%s.png" % bench), titles.get(bench, bench))
+        s += "plot " + ", ".join("'%s' using 1:2 with lines lw 2 title '%s'" % (fn, impl)
+                                 for impl, fn in series) + "\n"
+        gnuplot(s)
+    # Cost versus scale.
+    for bench, metric, ylabel in (("tscale", "slab_bytes_per_op", "slab bytes per pending sleep"),
+                                  ("tscale", "submit_ns_per_op", "submit ns per sleep"),
+                                  ("kscale", "ns_per_task", "ns per task (spawn all, join all)")):
+        impls = sorted({i for (b, i, p, m) in med if b == bench and m == metric})
+        if not impls:
+            continue
+        series = []
+        for impl in impls:
+            fn = os.path.join(out, "scale-%s-%s-%s.dat" % (bench, metric, impl))
+            pts = sorted((int(p), v) for (b, i, p, m), v in med.items()
+                         if (b, i, m) == (bench, impl, metric))
+            with open(fn, "w") as f:
+                f.writelines("%d %g\n" % pt for pt in pts)
+            series.append((impl, fn))
+        s = term + "set output '%s'\nset logscale x\nset logscale y\n" \
+            "set xlabel 'in flight'\nset ylabel '%s'\nset key top right\n" % (
+                os.path.join(out, "scale-%s-%s.png" % (bench, metric)), ylabel)
+        s += "plot " + ", ".join("'%s' using 1:2 with linespoints lw 2 title '%s'" % (fn, impl)
+                                 for impl, fn in series) + "\n"
+        gnuplot(s)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--kernel", default="?")
+    ap.add_argument("--mode", default="quick")
+    ap.add_argument("--command", default="make bench")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    raw, cdf, notes = parse(a.results)
+    if not raw:
+        print("no figures in %s" % a.results)
+        return 1
+    med, vals = medians(raw)
+    with open(os.path.join(a.out, "raw.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["bench", "impl", "param", "metric", "rep", "value"])
+        w.writeheader()
+        w.writerows(raw)
+    with open(os.path.join(a.out, "summary.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["bench", "impl", "param", "metric", "median", "min", "max", "reps"])
+        for k in sorted(vals):
+            v = vals[k]
+            w.writerow(list(k) + [med[k], min(v), max(v), len(v)])
+    with open(os.path.join(a.out, "cdf.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["bench", "impl", "param", "percentile", "ns"])
+        for k in sorted(cdf):
+            for pct, ns in cdf[k]:
+                w.writerow(list(k) + [pct, ns])
+    rows = table(med)
+    with open(os.path.join(a.out, "results.json"), "w") as f:
+        json.dump(dict(kernel=a.kernel, mode=a.mode, command=a.command,
+                       table=rows, not_measured=NOT_MEASURED, raw=raw,
+                       medians=[dict(bench=k[0], impl=k[1], param=k[2], metric=k[3],
+                                     median=v, reps=len(vals[k]))
+                                for k, v in sorted(med.items())],
+                       cdf={"%s/%s/%s" % k: v for k, v in sorted(cdf.items())}),
+                  f, indent=1)
+    print("\nasyncrt vs peers, %s mode, kernel %s (medians over repetitions; "
+          "ratio = asyncrt / peer)\n" % (a.mode, a.kernel))
+    print_table(rows, a.out)
+    print("\nnot yet measured:\n  - " + "\n  - ".join(NOT_MEASURED))
+    plots(a.out, cdf, med)
+    print("\nresults: %s (raw.csv, summary.csv, cdf.csv, results.json, *.png)" % a.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
