@@ -63,6 +63,8 @@ void asyncrt_wake(struct asyncrt_task *t)
 	asyncrt_list_add_tail(&t->run, &t->rt->runq);
 }
 
+static void rt_queue_ctl(struct asyncrt_rt *rt, uint8_t opcode, uint64_t target, int fd);
+
 /* ---------------------------------------------------------------------- */
 /* Slots and the ring                                                      */
 /* ---------------------------------------------------------------------- */
@@ -104,6 +106,7 @@ int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *u
 	rt->free_slot = s->next_free;
 	s->next_free = 0;
 	s->busy = 1;
+	s->wait_fd = -1;
 	s->op = op;
 	rt->nslots++;
 	rt->m.ops_inflight++;
@@ -132,6 +135,7 @@ void asyncrt_slot_orphan(struct asyncrt_rt *rt, uint32_t slot)
 {
 	struct asyncrt_slot *s = rt_slot(rt, slot - 1);
 
+	s->wait_fd = s->op && s->op->opcode == ASYNCRT_OP_WAIT ? s->op->fd : -1;
 	s->op = NULL;
 	asyncrt_rt_cancel(rt, (uint64_t)s->gen << 32 | (slot - 1));
 }
@@ -162,6 +166,10 @@ static void rt_complete(struct asyncrt_rt *rt, const struct asyncrt_cqe *cqe)
 	if (s->gen != cqe->user_data >> 32 || !s->busy)
 		return;
 	op = s->op;
+	if (!op && !more && s->wait_fd >= 0 && cqe->res == 0) {
+		/* A WAIT dropped too late was woken: hand the wake-up on. */
+		rt_queue_ctl(rt, ASYNCRT_OP_NOTIFY, 0, s->wait_fd);
+	}
 	if (!more)
 		asyncrt_slot_free(rt, idx);
 	if (!op)
@@ -213,37 +221,47 @@ struct asyncrt_sqe *asyncrt_rt_get_sqe(struct asyncrt_rt *rt)
 	return sqe;
 }
 
-void asyncrt_rt_cancel(struct asyncrt_rt *rt, uint64_t ud)
+static void rt_queue_ctl(struct asyncrt_rt *rt, uint8_t opcode, uint64_t target, int fd)
 {
-	if (!(rt->ops & ASYNCRT_OP_BIT(ASYNCRT_OP_CANCEL)))
-		return;
-	if (rt->ncancels == rt->cancels_cap) {
-		size_t cap = rt->cancels_cap ? 2 * rt->cancels_cap : 64;
-		uint64_t *c = realloc(rt->cancels, cap * sizeof(*c));
+	if (rt->nctls == rt->ctls_cap) {
+		size_t cap = rt->ctls_cap ? 2 * rt->ctls_cap : 64;
+		struct asyncrt_ctl *c = realloc(rt->ctls, cap * sizeof(*c));
 
 		if (!c)
-			return;	/* the entry then just runs to its end */
-		rt->cancels = c;
-		rt->cancels_cap = cap;
+			return;	/* a cancelled entry then just runs to its end */
+		rt->ctls = c;
+		rt->ctls_cap = cap;
 	}
-	rt->cancels[rt->ncancels++] = ud;
+	rt->ctls[rt->nctls++] = (struct asyncrt_ctl){
+		.opcode = opcode, .target = target, .fd = fd,
+	};
 }
 
-/* Put queued cancels in the SQ; what does not fit waits for the next turn. */
-static void rt_flush_cancels(struct asyncrt_rt *rt)
+void asyncrt_rt_cancel(struct asyncrt_rt *rt, uint64_t ud)
+{
+	if (rt->ops & ASYNCRT_OP_BIT(ASYNCRT_OP_CANCEL))
+		rt_queue_ctl(rt, ASYNCRT_OP_CANCEL, ud, -1);
+}
+
+/* Put queued entries in the SQ; what does not fit waits for the next turn. */
+static void rt_flush_ctls(struct asyncrt_rt *rt)
 {
 	size_t i;
 
-	for (i = 0; i < rt->ncancels; i++) {
+	for (i = 0; i < rt->nctls; i++) {
 		struct asyncrt_sqe *sqe = asyncrt_get_sqe(&rt->ring);
 
 		if (!sqe)
 			break;
-		asyncrt_prep_cancel(sqe, rt->cancels[i], ASYNCRT_UD_INTERNAL);
-		rt->m.cancels++;
+		if (rt->ctls[i].opcode == ASYNCRT_OP_CANCEL) {
+			asyncrt_prep_cancel(sqe, rt->ctls[i].target, ASYNCRT_UD_INTERNAL);
+			rt->m.cancels++;
+		} else {
+			asyncrt_prep_notify(sqe, rt->ctls[i].fd, ASYNCRT_UD_INTERNAL);
+		}
 	}
-	memmove(rt->cancels, rt->cancels + i, (rt->ncancels - i) * sizeof(*rt->cancels));
-	rt->ncancels -= i;
+	memmove(rt->ctls, rt->ctls + i, (rt->nctls - i) * sizeof(*rt->ctls));
+	rt->nctls -= i;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -554,7 +572,7 @@ void asyncrt_rt_destroy(struct asyncrt_rt *rt)
 	for (i = 0; i < rt->nchunks; i++)
 		free(rt->chunks[i]);
 	free(rt->chunks);
-	free(rt->cancels);
+	free(rt->ctls);
 	free(rt);
 }
 
@@ -574,7 +592,7 @@ uint32_t asyncrt_rt_ops(const struct asyncrt_rt *rt)
  */
 static void rt_settle(struct asyncrt_rt *rt)
 {
-	rt_flush_cancels(rt);
+	rt_flush_ctls(rt);
 	if (asyncrt_sq_pending(&rt->ring))
 		rt_enter(rt, 0);
 }
@@ -595,8 +613,8 @@ static int rt_run(struct asyncrt_rt *rt, struct asyncrt_task *root)
 		}
 		if (root->done)
 			break;
-		rt_flush_cancels(rt);
-		if (asyncrt_list_empty(&rt->runq) && !rt->nslots && !rt->ncancels &&
+		rt_flush_ctls(rt);
+		if (asyncrt_list_empty(&rt->runq) && !rt->nslots && !rt->nctls &&
 		    !asyncrt_sq_pending(&rt->ring) && !asyncrt_cq_ready(&rt->ring))
 			return -EDEADLK;
 		if (asyncrt_list_empty(&rt->runq) || asyncrt_sq_pending(&rt->ring)) {

@@ -49,6 +49,19 @@ struct asyncrt_slot {
 	uint32_t gen;
 	uint32_t next_free;		/* 1 + index, 0 ends the free list */
 	uint32_t busy;			/* an entry is in flight */
+	int32_t wait_fd;		/* orphaned WAIT: its queue, else -1 */
+};
+
+/*
+ * An entry the runtime submits for itself, queued until the SQ has room:
+ * a CANCEL for a dropped future, or a NOTIFY handing on a wake-up that a
+ * dropped WAIT received after all (so a notify is never lost to a waiter
+ * that is gone, as tokio's Notified does on drop).
+ */
+struct asyncrt_ctl {
+	uint64_t target;
+	int32_t fd;
+	uint8_t opcode;
 };
 
 #define ASYNCRT_SLOT_CHUNK	4096
@@ -99,8 +112,8 @@ struct asyncrt_rt {
 	uint32_t nchunks;
 	uint32_t free_slot;		/* 1 + index, 0: none free */
 	uint32_t nslots;
-	uint64_t *cancels;		/* user_data to cancel, not yet in the SQ */
-	size_t ncancels, cancels_cap;
+	struct asyncrt_ctl *ctls;	/* not yet in the SQ */
+	size_t nctls, ctls_cap;
 	uint32_t ops;			/* ASYNCRT_OP_BIT() of what the module has */
 	int in_loop;
 	uint64_t next_id;
