@@ -93,6 +93,11 @@ static __poll_t art_dev_poll(struct file *file, struct poll_table_struct *pt)
 	return art_ring_poll_mask(ring);
 }
 
+static void art_dev_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	art_ring_show_fdinfo(file->private_data, m);
+}
+
 static const struct file_operations art_dev_fops = {
 	.owner		= THIS_MODULE,
 	.open		= art_dev_open,
@@ -102,7 +107,14 @@ static const struct file_operations art_dev_fops = {
 	.mmap		= art_dev_mmap,
 	.poll		= art_dev_poll,
 	.llseek		= noop_llseek,
+	.show_fdinfo	= art_dev_show_fdinfo,
 };
+
+/* Is @file an asyncrt instance (whose in-flight ops could pin it)? */
+bool art_file_is_instance(const struct file *file)
+{
+	return file->f_op == &art_dev_fops;
+}
 
 static struct miscdevice art_miscdev = {
 	.minor	= MISC_DYNAMIC_MINOR,
@@ -112,12 +124,19 @@ static struct miscdevice art_miscdev = {
 
 int art_dev_init(void)
 {
+	int ret;
+
 	art_uapi_check();
+	art_stats_init();
 	art_miscdev.mode = dev_mode & 0777;
-	return misc_register(&art_miscdev);
+	ret = misc_register(&art_miscdev);
+	if (ret)
+		art_stats_exit();
+	return ret;
 }
 
 void art_dev_exit(void)
 {
 	misc_deregister(&art_miscdev);
+	art_stats_exit();
 }

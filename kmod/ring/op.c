@@ -11,6 +11,7 @@
 #include "../core/core.h"
 #include "ring.h"
 #include "op.h"
+#include "trace.h"
 
 struct art_op_spawn {
 	struct art_ring *ring;
@@ -150,5 +151,7 @@ unsigned int art_ring_cancel(struct art_ring *ring, u64 user_data, bool all)
 		}
 	}
 	spin_unlock(&ring->ops_lock);
+	atomic64_inc(&art_ring_stats.cancels);
+	trace_asyncrt_cancel(ring->id, user_data, all, n);
 	return n;
 }

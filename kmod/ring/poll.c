@@ -7,6 +7,9 @@
  * wake that finds the fd ready, held back like INTERVAL's ticks when the CQ
  * has no room.
  *
+ * Polling an asyncrt instance is refused (-EINVAL): the op's file reference
+ * could keep the instance alive forever; use poll(2) on it instead.
+ *
  * A file that frees its wait queue while we are on it announces it with
  * POLLFREE (signalfd, for one): the wake function then unhooks the entry
  * and drop leaves that queue alone; RCU keeps the queue alive until drop is
@@ -17,6 +20,7 @@
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
 
+#include "dev.h"
 #include "ring.h"
 #include "op.h"
 
@@ -91,6 +95,14 @@ int art_poll_op_init(struct art_op *op, const struct art_sqe *sqe)
 	po->file = fget(sqe->fd);
 	if (!po->file)
 		return -EBADF;
+	/*
+	 * Our reference would keep an instance open, and one whose own op
+	 * polls it could then never be released: refuse, as io_uring does.
+	 */
+	if (art_file_is_instance(po->file)) {
+		fput(po->file);
+		return -EINVAL;
+	}
 	po->events = demangle_poll(sqe->arg2);
 	po->multi = sqe->op_flags & ASYNCRT_POLL_MULTI;
 	INIT_LIST_HEAD(&po->held.node);

@@ -34,6 +34,7 @@
 #include "ring.h"
 #include "opdef.h"
 #include "op.h"
+#include "trace.h"
 
 /* The per-instance in-flight ceiling; setup may ask for less. */
 static unsigned int max_inflight = 65536;
@@ -84,6 +85,8 @@ struct art_ring *art_ring_alloc(void)
 	ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT);
 	if (!ring)
 		return NULL;
+	ring->id = atomic64_inc_return(&art_ring_stats.opened);
+	atomic64_inc(&art_ring_stats.open);
 	mutex_init(&ring->submit_lock);
 	spin_lock_init(&ring->cq_lock);
 	spin_lock_init(&ring->ops_lock);
@@ -105,6 +108,7 @@ void art_ring_free(struct art_ring *ring)
 	art_region_free(&ring->sqes_mem);
 	art_region_free(&ring->rings_mem);
 	mutex_destroy(&ring->submit_lock);
+	atomic64_dec(&art_ring_stats.open);
 	kfree(ring);
 }
 
@@ -224,13 +228,6 @@ out:
 	return ret;
 }
 
-/* Has setup published the rings? Lockless readers call this first. */
-static bool art_ring_ready(struct art_ring *ring)
-{
-	/* Pairs with the release store of ready at the end of setup. */
-	return smp_load_acquire(&ring->ready);
-}
-
 int art_ring_mmap(struct art_ring *ring, struct vm_area_struct *vma)
 {
 	struct art_region *r;
@@ -295,6 +292,8 @@ void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags)
 	ring->cq_tail++;
 	if (!(flags & ASYNCRT_CQE_F_MORE))
 		ring->cq_reserved--;
+	atomic64_inc(&art_ring_stats.completed);
+	trace_asyncrt_complete(ring->id, user_data, res, flags);
 	/* Pairs with the acquire load of cq_tail in userspace's peek. */
 	smp_store_release(&ring->rings->cq_tail, ring->cq_tail);
 	spin_unlock_irqrestore(&ring->cq_lock, irqflags);
@@ -319,6 +318,7 @@ bool art_ring_post_more(struct art_ring *ring, u64 user_data, s32 res,
 		if (list_empty(&held->node)) {
 			list_add_tail(&held->node, &ring->held);
 			WRITE_ONCE(ring->rings->cq_held, ++ring->cq_held);
+			atomic64_inc(&art_ring_stats.held);
 		}
 		spin_unlock_irqrestore(&ring->cq_lock, irqflags);
 		return false;
@@ -328,6 +328,7 @@ bool art_ring_post_more(struct art_ring *ring, u64 user_data, s32 res,
 	WRITE_ONCE(cqe->res, res);
 	WRITE_ONCE(cqe->flags, ASYNCRT_CQE_F_MORE);
 	ring->cq_tail++;
+	trace_asyncrt_complete(ring->id, user_data, res, ASYNCRT_CQE_F_MORE);
 	/* Pairs with the acquire load of cq_tail in userspace's peek. */
 	smp_store_release(&ring->rings->cq_tail, ring->cq_tail);
 	spin_unlock_irqrestore(&ring->cq_lock, irqflags);
@@ -399,6 +400,7 @@ static void art_ring_submit_one(struct art_ring *ring, u32 idx)
 	int ret;
 
 	ret = art_sqe_copy(&sqe, &ring->sqes[idx]);
+	trace_asyncrt_submit(ring->id, sqe.opcode, sqe.flags, sqe.user_data);
 	if (ret)
 		goto fail;
 	def = art_opdef(sqe.opcode);
@@ -441,6 +443,7 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit)
 		if (unlikely(idx >= ring->sq_entries)) {
 			ring->sq_head++;
 			WRITE_ONCE(ring->rings->sq_dropped, ++ring->dropped);
+			atomic64_inc(&art_ring_stats.dropped);
 			submitted++;
 			continue;
 		}
@@ -452,6 +455,7 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit)
 		ring->sq_head++;
 		art_ring_submit_one(ring, idx);
 		submitted++;
+		atomic64_inc(&art_ring_stats.submitted);
 	}
 	/* Pairs with userspace's acquire load of sq_head before reuse. */
 	smp_store_release(&ring->rings->sq_head, ring->sq_head);

@@ -79,7 +79,37 @@ struct art_ring {
 	spinlock_t ops_lock;
 	struct hlist_head *ops;
 	unsigned int ops_bits;
+
+	/* Names the instance in tracepoints and fdinfo, never an address. */
+	unsigned long id;
 };
+
+/* Has setup published the rings? Lockless readers call this first. */
+static inline bool art_ring_ready(struct art_ring *ring)
+{
+	/* Pairs with the release store of ready at the end of setup. */
+	return smp_load_acquire(&ring->ready);
+}
+
+/* Module-wide counters (stats.c), shown in debugfs. */
+struct art_ring_stats {
+	atomic64_t open;
+	atomic64_t opened;
+	atomic64_t submitted;
+	atomic64_t completed;
+	atomic64_t cancels;
+	atomic64_t dropped;
+	atomic64_t held;
+};
+
+extern struct art_ring_stats art_ring_stats;
+
+struct seq_file;
+
+/* stats.c */
+void art_stats_init(void);
+void art_stats_exit(void);
+void art_ring_show_fdinfo(struct art_ring *ring, struct seq_file *m);
 
 /* ring.c */
 struct art_ring *art_ring_alloc(void);
