@@ -116,4 +116,20 @@ if want wake; then
 	done
 fi
 
+# Not run by default: a kernel trace of the ring SLEEP path, to explain
+# its lateness tail (asyncrt.only=trace; see Documentation/performance.rst).
+if [ -n "$only" ] && want trace; then
+	t=/sys/kernel/debug/tracing
+	say "tracing 1000 ring sleeps"
+	echo 8192 > $t/buffer_size_kb
+	for e in sched/sched_wakeup sched/sched_switch timer/hrtimer_expire_entry; do
+		echo 1 > $t/events/$e/enable
+	done
+	[ -d $t/events/asyncrt ] && echo 1 > $t/events/asyncrt/enable
+	echo 1 > $t/tracing_on
+	./lateness asyncrt 1000
+	echo 0 > $t/tracing_on
+	grep -v '^#' $t/trace | sed 's/^/T /'
+fi
+
 say "bench done"

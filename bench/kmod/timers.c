@@ -64,11 +64,11 @@ static void artb_settle(struct art_runtime *rt, u64 polls)
 	struct art_rt_metrics m;
 	unsigned int i;
 
-	for (i = 0; i < 3000; i++) {
+	for (i = 0; i < 1500; i++) {
 		art_rt_metrics(rt, &m);
 		if (m.polls >= polls && !m.global_depth && !m.local_depth)
 			return;
-		msleep(10);
+		msleep(20);
 	}
 }
 
