@@ -147,7 +147,7 @@ def gnuplot(script):
 
 
 def plots(out, cdf, med):
-    term = "set terminal pngcairo size 900,560 font ',10'\n" \
+    term = "set terminal pngcairo noenhanced size 900,560 font ',10'\n" \
         "set grid\nset key bottom right\n"
     # Latency CDFs: one data file per series, x in microseconds.
     groups = defaultdict(list)
