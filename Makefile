@@ -29,7 +29,7 @@ CFLAGS ?=
 ALL_CFLAGS = $(USER_CFLAGS) $(CFLAGS)
 
 .PHONY: all module lib selftests examples clean sparse style check demo \
-	vm-shell install modules_install bench
+	vm-shell install modules_install udev_install dkms_install bench
 
 all: module lib selftests examples
 
@@ -60,9 +60,23 @@ vm-shell:
 	@selftests/vm/vm-shell.sh
 
 modules_install:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 
-install: lib modules_install lib_install
+# The udev rule for /dev/asyncrt's permissions.
+udev_install:
+	install -D -m 644 kmod/60-asyncrt.rules $(DESTDIR)/lib/udev/rules.d/60-asyncrt.rules
+
+# Register the module's sources with DKMS so it rebuilds on kernel upgrades.
+DKMS_SRC := $(DESTDIR)/usr/src/asyncrt-$(LIB_VERSION)
+dkms_install:
+	install -d $(DKMS_SRC)
+	tar -c Kbuild $$(find kmod uapi -name '*.[ch]') | tar -x -C $(DKMS_SRC)
+	sed 's/@VERSION@/$(LIB_VERSION)/' kmod/dkms.conf > $(DKMS_SRC)/dkms.conf
+	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null; then \
+		dkms add -m asyncrt -v $(LIB_VERSION) && dkms autoinstall; \
+	fi
+
+install: lib modules_install lib_install udev_install
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
