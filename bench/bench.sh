@@ -54,11 +54,25 @@ rm -rf "$out_bin"
 mkdir -p "$out_bin" "$build/bench"
 cflags="-O2 -g -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iuapi -Ilib/include"
 blog "building the bench programs"
-gcc $cflags -Wno-unused-parameter -c lib/ring.c -o "$build/bench/ring.o" || exit 1
+# libasyncrt with the Makefile's allowance for unused parameters.
+libobjs=
+for f in ring rt op chan group net; do
+	gcc $cflags -Wno-unused-parameter -c lib/$f.c -o "$build/bench/$f.o" || exit 1
+	libobjs="$libobjs $build/bench/$f.o"
+done
 gcc $cflags -c bench/common.c -o "$build/bench/common.o" || exit 1
+gcc $cflags -c bench/evloop.c -o "$build/bench/evloop.o" || exit 1
 for prog in nop tscale lateness wake; do
 	gcc $cflags -static -o "$out_bin/$prog" "bench/$prog.c" \
 		"$build/bench/common.o" "$build/bench/ring.o" -luring -lpthread || exit 1
+done
+# The userspace executor against bench/evloop.c; the echo servers (the
+# example itself, unchanged, and the plain epoll peer) and the load.
+gcc $cflags -static -o "$out_bin/exec" bench/exec.c "$build/bench/evloop.o" \
+	"$build/bench/common.o" $libobjs -lpthread || exit 1
+gcc $cflags -static -o "$out_bin/echo_server" examples/echo_server.c $libobjs -lpthread || exit 1
+for prog in echo_epoll echo_load; do
+	gcc $cflags -static -o "$out_bin/$prog" "bench/$prog.c" "$build/bench/common.o" || exit 1
 done
 cp bench/guest.sh "$out_bin/guest.sh"
 

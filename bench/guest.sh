@@ -8,7 +8,8 @@
 # '#' are progress. Options come from the kernel command line:
 #   asyncrt.bench=quick|full   sizes and repetitions (default quick)
 #   asyncrt.only=a,b           only these benchmarks (nop, kspawn, kscale,
-#                              kmem, tscale, lateness, klateness, wake)
+#                              kmem, tscale, lateness, klateness, wake,
+#                              uspawn, storm, echo)
 
 cd /bench || exit 1
 cmd() { sed -n "s/.*asyncrt\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
@@ -18,11 +19,14 @@ only=$(cmd only)
 if [ "$size" = full ]; then
 	REPS=5 NOP_MS=1000 SPAWN_MS=1000 KSCALE=1000000 KMEM=1000000
 	TSCALE="1000 10000 100000" LAT_N=100000 KLAT_N=100000 WAKE_N=20000
+	USPAWN_N=1000000 STORM_N=100000 ECHO_MS=2000
 else
 	size=quick
 	REPS=3 NOP_MS=300 SPAWN_MS=300 KSCALE=100000 KMEM=100000
 	TSCALE="1000 10000 100000" LAT_N=5000 KLAT_N=5000 WAKE_N=5000
+	USPAWN_N=100000 STORM_N=100000 ECHO_MS=500
 fi
+ECHO_CONNS="1 64 1000"
 
 want() { [ -z "$only" ] || echo ",$only," | grep -q ",$1,"; }
 say() { echo "# $(cut -d' ' -f1 /proc/uptime)s $*"; }
@@ -114,6 +118,61 @@ if want wake; then
 		pair 1 "./wake asyncrt $m $WAKE_N" "./wake futex $m $WAKE_N" \
 			"./wake eventfd $m $WAKE_N" "./wake pipe $m $WAKE_N"
 	done
+fi
+
+if want uspawn; then
+	r=1
+	while [ $r -le $REPS ]; do
+		say "executor spawn+join of $USPAWN_N no-op tasks rep $r/$REPS"
+		pair $r "./exec asyncrt spawn $USPAWN_N" "./exec epoll spawn $USPAWN_N"
+		r=$((r + 1))
+	done
+fi
+
+if want storm; then
+	# One timerfd per sleeping task on the epoll side.
+	ulimit -n $((STORM_N + 4096))
+	r=1
+	while [ $r -le $REPS ]; do
+		say "sleep storm of $STORM_N tasks rep $r/$REPS"
+		pair $r "./exec asyncrt storm $STORM_N" "./exec epoll storm $STORM_N" \
+			"./exec epoll_heap storm $STORM_N"
+		r=$((r + 1))
+	done
+fi
+
+# echo_run <impl> <conns>: one server, one load run against it.
+echo_run() {
+	pid=
+	case $1 in
+	asyncrt) port=7000; ./echo_server $port >/dev/null & pid=$! ;;
+	epoll) port=7001; ./echo_epoll $port & pid=$! ;;
+	kecho) port=7007 ;;
+	esac
+	./echo_load $1 $port $2 $ECHO_MS || echo "# echo $1 $2 failed"
+	if [ -n "$pid" ]; then
+		kill $pid
+		wait $pid 2>/dev/null
+	fi
+}
+
+if want echo; then
+	ulimit -n 65536
+	kecho=
+	if [ -e /modules/asyncrt_kecho.ko ] && insmod /modules/asyncrt_kecho.ko; then
+		kecho="echo_run kecho"
+	else
+		say "kernel echo server (asyncrt_kecho.ko) not measured: absent or insmod failed"
+	fi
+	for c in $ECHO_CONNS; do
+		r=1
+		while [ $r -le $REPS ]; do
+			say "echo round trips, $c connections, ${ECHO_MS} ms each, rep $r/$REPS"
+			pair $r "echo_run asyncrt $c" "echo_run epoll $c" ${kecho:+"$kecho $c"}
+			r=$((r + 1))
+		done
+	done
+	[ -n "$kecho" ] && rmmod asyncrt_kecho
 fi
 
 # Not run by default: a kernel trace of the ring SLEEP path, to explain

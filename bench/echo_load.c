@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The echo benchmark's load generator: @conns TCP connections to
+ * 127.0.0.1:@port, each ping-ponging one @size-byte message (send it, read
+ * the whole echo back, check it, send again), driven by one thread on
+ * level-triggered epoll. After a warm-up of a quarter of @ms (at least
+ * 100 ms) it counts round trips for @ms.
+ *
+ * To tell whether the generator itself is the limit it also reports the
+ * CPU it used (user+system, in % of one CPU) and how busy the whole
+ * machine was (% of all CPUs, /proc/stat); bench/guest.sh runs it on a
+ * 2-CPU guest where the server has the other CPU.
+ *
+ * usage: echo_load <impl> <port> <conns> <ms> [size]	(size default 64)
+ * prints: R echo <impl> <conns> rtt_per_s|client_cpu_pct|sys_cpu_pct <v>
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common.h"
+
+struct peer {
+	int fd;
+	size_t got;
+};
+
+static size_t size;
+static char *msg, *buf;
+
+static int dial(uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct linger lg = { 1, 0 };	/* close with a reset: no TIME_WAIT pile-up */
+	uint64_t give_up = bench_now_ns() + 5000000000ull;
+	int fd, one = 1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (;;) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			bench_die("socket", errno);
+		if (!connect(fd, (struct sockaddr *)&a, sizeof(a)))
+			break;
+		/* The server may still be starting. */
+		if (errno != ECONNREFUSED || bench_now_ns() > give_up)
+			bench_die("connect", errno);
+		close(fd);
+		usleep(20000);
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	return fd;
+}
+
+static void ping(struct peer *p)
+{
+	ssize_t n = send(p->fd, msg, size, MSG_NOSIGNAL);
+
+	/* An empty socket buffer takes a small message whole. */
+	if (n != (ssize_t)size)
+		bench_die("send", n < 0 ? errno : EIO);
+	p->got = 0;
+}
+
+/* Reads what arrived; 1 when a whole echo is in (and checked). */
+static int pong(struct peer *p)
+{
+	ssize_t n = read(p->fd, buf + p->got, size - p->got);
+
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	if (n <= 0)
+		bench_die("read (the server closed?)", n < 0 ? errno : EPIPE);
+	p->got += n;
+	if (p->got < size)
+		return 0;
+	if (memcmp(buf, msg, size))
+		bench_die("echo differs", EBADMSG);
+	return 1;
+}
+
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Busy and total jiffies of all CPUs from /proc/stat. */
+static void sys_jiffies(unsigned long long *busy, unsigned long long *total)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	int i;
+
+	*busy = *total = 0;
+	if (!f)
+		return;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+		   &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+		for (i = 0; i < 8; i++)
+			*total += v[i];
+		*busy = *total - v[3] - v[4];
+	}
+	fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+	const char *impl = argc > 1 ? argv[1] : "epoll";
+	uint16_t port = bench_arg_u64(argc, argv, 2, 7001);
+	size_t conns = bench_arg_u64(argc, argv, 3, 1), i;
+	uint64_t ms = bench_arg_u64(argc, argv, 4, 1000);
+	uint64_t warm = ms / 4 < 100 ? 100 : ms / 4, t0, now, trips = 0, last;
+	struct rlimit rl = { conns + 64, conns + 64 };
+	struct epoll_event ev = { .events = EPOLLIN }, evs[256];
+	unsigned long long b0, j0, b1, j1;
+	struct peer *peers;
+	int ep, n, k, counting = 0;
+	double c0 = 0;
+	char param[24];
+
+	size = bench_arg_u64(argc, argv, 5, 64);
+	if (!conns || conns > 100000 || !size || size > 65536)
+		bench_die("conns/size", EINVAL);
+	if (conns + 64 > 1024 && setrlimit(RLIMIT_NOFILE, &rl))
+		bench_die("setrlimit", errno);
+	msg = malloc(size);
+	buf = malloc(size);
+	peers = calloc(conns, sizeof(*peers));
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (!msg || !buf || !peers || ep < 0)
+		bench_die("setup", ENOMEM);
+	for (i = 0; i < size; i++)
+		msg[i] = 'a' + i % 26;
+	for (i = 0; i < conns; i++) {
+		peers[i].fd = dial(port);
+		ev.data.ptr = &peers[i];
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, peers[i].fd, &ev))
+			bench_die("epoll_ctl", errno);
+	}
+	for (i = 0; i < conns; i++)
+		ping(&peers[i]);
+	t0 = last = bench_now_ns();
+	b0 = j0 = 0;
+	for (;;) {
+		n = epoll_wait(ep, evs, 256, 100);
+		if (n < 0 && errno != EINTR)
+			bench_die("epoll_wait", errno);
+		for (k = 0; k < n; k++) {
+			struct peer *p = evs[k].data.ptr;
+
+			if (pong(p)) {
+				trips++;
+				ping(p);
+			}
+		}
+		now = bench_now_ns();
+		if (n > 0)
+			last = now;
+		else if (now - last > 2000000000ull)
+			bench_die("no echo for 2 s", ETIMEDOUT);
+		if (!counting && now - t0 >= warm * 1000000ull) {
+			counting = 1;
+			trips = 0;
+			t0 = now;
+			c0 = cpu_s();
+			sys_jiffies(&b0, &j0);
+		} else if (counting && now - t0 >= ms * 1000000ull) {
+			break;
+		}
+	}
+	sys_jiffies(&b1, &j1);
+	snprintf(param, sizeof(param), "%zu", conns);
+	bench_result("echo", impl, param, "rtt_per_s", trips * 1e9 / (now - t0));
+	bench_result("echo", impl, param, "client_cpu_pct", 100 * (cpu_s() - c0) * 1e9 / (now - t0));
+	bench_result("echo", impl, param, "sys_cpu_pct",
+		     j1 > j0 ? 100.0 * (b1 - b0) / (j1 - j0) : -1);
+	for (i = 0; i < conns; i++)
+		close(peers[i].fd);
+	return 0;
+}
