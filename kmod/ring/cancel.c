@@ -18,10 +18,12 @@ int art_cancel_prep(const struct art_sqe *sqe)
 	return 0;
 }
 
-long art_cancel_issue(struct art_ring *ring, const struct art_sqe *sqe)
+long art_cancel_issue(struct art_ring *ring, const struct art_sqe *sqe,
+		      struct file *file)
 {
 	unsigned int n = art_ring_cancel(ring, sqe->arg,
 					 sqe->op_flags & ASYNCRT_CANCEL_ALL);
 
-	return n ? n : -ENOENT;
+	/* Mind the types: an unsigned n would turn -ENOENT into 4294967294. */
+	return n ? (long)n : -ENOENT;
 }

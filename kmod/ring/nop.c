@@ -15,7 +15,8 @@ int art_nop_prep(const struct art_sqe *sqe)
 	return 0;
 }
 
-long art_nop_issue(struct art_ring *ring, const struct art_sqe *sqe)
+long art_nop_issue(struct art_ring *ring, const struct art_sqe *sqe,
+		   struct file *file)
 {
 	return 0;
 }

@@ -5,6 +5,7 @@
  * shares: spawning, the per-entry timeout, the user_data hash that makes
  * CANCEL O(1), and the drop that posts the one terminal completion.
  */
+#include <linux/file.h>
 #include <linux/hash.h>
 #include <linux/slab.h>
 
@@ -18,6 +19,10 @@ struct art_op_spawn {
 	const struct art_opdef *def;
 	const struct art_sqe *sqe;
 	clockid_t timeout_clock;
+	size_t size;			/* the op's own part, before a timeout */
+	struct art_op *next;		/* linked successor, already spawned */
+	bool gated;
+	struct art_op **out;
 };
 
 /* An op is the future of the task art_spawn() made for it. */
@@ -42,27 +47,79 @@ static enum art_poll art_op_poll(struct art_future *f, struct art_cx *cx, long *
 	struct art_sleep *timeout = art_op_timeout(op);
 	long unused;
 
+	/* Pairs with the release in art_op_release_locked(). */
+	switch (smp_load_acquire(&op->gate)) {
+	case ART_GATE_WAIT:
+		return ART_PENDING;
+	case ART_GATE_CANCEL:
+		*res = -ECANCELED;
+		return ART_READY;
+	}
 	if (timeout && art_sleep_poll(timeout, cx, &unused) == ART_READY) {
 		*res = -ETIME;
+		return ART_READY;
+	}
+	if (op->deferred) {
+		struct art_deferred_op *d = container_of(op, struct art_deferred_op, op);
+
+		*res = art_opdef(op->opcode)->issue(op->ring, &d->sqe, d->file);
 		return ART_READY;
 	}
 	return art_opdef(op->opcode)->poll(op, cx, res);
 }
 
-/* Exactly once per op, whatever ended it: clean up, unhash, complete. */
+/* Let a gated successor run, or cancel it. */
+static void art_op_release_locked(struct art_op *succ, bool ok)
+	__must_hold(&succ->ring->ops_lock)
+{
+	succ->prev = NULL;
+	/* Pairs with the acquire in art_op_poll(). */
+	smp_store_release(&succ->gate, ok ? ART_GATE_OPEN : ART_GATE_CANCEL);
+	art_wake(art_op_task(succ));
+}
+
+/*
+ * The submission path's release of a chain whose first entry ran at once
+ * or failed to start: @op is gated, so it is alive until we open its gate.
+ */
+void art_op_chain_release(struct art_ring *ring, struct art_op *op, bool ok)
+{
+	if (!op)
+		return;
+	spin_lock(&ring->ops_lock);
+	art_op_release_locked(op, ok);
+	spin_unlock(&ring->ops_lock);
+}
+
+/*
+ * Exactly once per op, whatever ended it: clean up, unhash, complete, then
+ * release the successor, so that a chain's completions come in order.
+ */
 static void art_op_drop(struct art_future *f, long res)
 {
 	struct art_op *op = container_of(f, struct art_op, fut);
 	struct art_sleep *timeout = art_op_timeout(op);
 	struct art_ring *ring = op->ring;
 
-	art_opdef(op->opcode)->drop(op, res);
+	if (op->deferred) {
+		struct art_deferred_op *d = container_of(op, struct art_deferred_op, op);
+
+		if (d->file)
+			fput(d->file);
+	} else {
+		art_opdef(op->opcode)->drop(op, res);
+	}
 	if (timeout)
 		art_sleep_drop(timeout);
+
 	spin_lock(&ring->ops_lock);
 	hlist_del(&op->node);
-	spin_unlock(&ring->ops_lock);
+	if (op->prev)
+		op->prev->next = NULL;
 	art_ring_post(ring, op->user_data, clamp_t(long, res, S32_MIN, S32_MAX), 0);
+	if (op->next)
+		art_op_release_locked(op->next, res >= 0 || op->hardlink);
+	spin_unlock(&ring->ops_lock);
 }
 
 static const struct art_future_ops art_op_future_ops = {
@@ -82,37 +139,65 @@ static int art_op_init(struct art_future *f, void *arg)
 	op->ring = ring;
 	op->user_data = sp->sqe->user_data;
 	op->opcode = sp->sqe->opcode;
+	op->gate = sp->gated ? ART_GATE_WAIT : ART_GATE_OPEN;
+	op->hardlink = sp->sqe->flags & ASYNCRT_SQE_HARDLINK;
 	if (sp->sqe->flags & ASYNCRT_SQE_TIMEOUT) {
-		op->timeout_off = ALIGN(sp->def->size, 8) / 8;
+		op->timeout_off = ALIGN(sp->size, 8) / 8;
 		art_sleep_init(art_op_timeout(op), sp->timeout_clock,
 			       sp->sqe->timeout_ns, 0);
 	}
-	ret = sp->def->init(op, sp->sqe);
-	if (ret)
-		return ret;
+	if (sp->def->issue) {
+		struct art_deferred_op *d = container_of(op, struct art_deferred_op, op);
+
+		op->deferred = true;
+		d->sqe = *sp->sqe;
+		if (sp->def->takes_fd) {
+			d->file = fget(sp->sqe->fd);
+			if (!d->file)
+				return -EBADF;
+		}
+	} else {
+		ret = sp->def->init(op, sp->sqe);
+		if (ret)
+			return ret;
+	}
 
 	/* Last: from here on a CANCEL can find the op, and drop unhashes it. */
 	spin_lock(&ring->ops_lock);
 	hlist_add_head(&op->node, art_op_bucket(ring, op->user_data));
+	if (sp->next) {
+		op->next = sp->next;
+		sp->next->prev = op;
+	}
 	spin_unlock(&ring->ops_lock);
+	*sp->out = op;
 	return 0;
 }
 
 /*
- * Start a task opcode. On error nothing was started and the caller posts
- * the error as the entry's completion; on success the op's drop will.
+ * Start an entry as a task: a task opcode, or a run-at-once opcode that a
+ * link defers. With @gated it waits for art_op_release_locked(); @next is
+ * its already spawned successor. On error nothing was started and the
+ * caller posts the error as the entry's completion; on success the op's
+ * drop will, and *@out is the op (valid while it is gated).
  */
-int art_op_submit(struct art_ring *ring, const struct art_opdef *def,
-		  const struct art_sqe *sqe)
+int art_op_submit(struct art_ring *ring, const struct art_sqe *sqe,
+		  struct art_op *next, bool gated, struct art_op **out)
 {
-	struct art_op_spawn sp = { .ring = ring, .def = def, .sqe = sqe };
-	size_t size = def->size;
+	const struct art_opdef *def = art_opdef(sqe->opcode);
+	struct art_op_spawn sp = {
+		.ring = ring, .def = def, .sqe = sqe,
+		.next = next, .gated = gated, .out = out,
+		.size = def->issue ? sizeof(struct art_deferred_op) : def->size,
+	};
+	size_t size = sp.size;
 	struct art_task *task;
 	int ret;
 
 	/* timeout_off is a u8 count of 8-byte words. */
 	BUILD_BUG_ON(sizeof(struct art_interval_op) > 255 * 8);
 	BUILD_BUG_ON(sizeof(struct art_poll_op) > 255 * 8);
+	BUILD_BUG_ON(sizeof(struct art_deferred_op) > 255 * 8);
 	if (sqe->flags & ASYNCRT_SQE_TIMEOUT) {
 		ret = art_clock_from_uapi(sqe->clock, &sp.timeout_clock);
 		if (ret)

@@ -44,11 +44,13 @@ static const struct art_opdef art_opdefs[ASYNCRT_OP_LAST] = {
 		.name	= "WAKE",
 		.prep	= art_wake_prep,
 		.issue	= art_wake_issue,
+		.takes_fd = true,
 	},
 	[ASYNCRT_OP_NOTIFY] = {
 		.name	= "NOTIFY",
 		.prep	= art_notify_prep,
 		.issue	= art_notify_issue,
+		.takes_fd = true,
 	},
 	[ASYNCRT_OP_POLL] = {
 		.name	= "POLL",
@@ -78,7 +80,7 @@ const struct art_opdef *art_opdef(u8 opcode)
 /* What setup advertises: exactly the opcodes in the table above. */
 u32 art_opdef_features(void)
 {
-	u32 f = ASYNCRT_FEAT_TIMEOUT | ASYNCRT_FEAT_CLOCKS;
+	u32 f = ASYNCRT_FEAT_TIMEOUT | ASYNCRT_FEAT_CLOCKS | ASYNCRT_FEAT_LINK;
 
 	if (art_opdef(ASYNCRT_OP_SLEEP))
 		f |= ASYNCRT_FEAT_SLEEP;

@@ -16,6 +16,7 @@
 
 struct art_ring;
 struct art_op;
+struct file;
 
 /* The private copy of an SQE, read once from shared memory. */
 struct art_sqe {
@@ -28,13 +29,19 @@ struct art_sqe {
 	u32 op_flags;
 	u64 user_data;
 	u64 timeout_ns;
+	int err;	/* why the entry failed at submission, or 0 */
 };
 
 struct art_opdef {
 	const char *name;
 	int (*prep)(const struct art_sqe *sqe);
-	/* Run-at-once opcodes: return the completion's result. */
-	long (*issue)(struct art_ring *ring, const struct art_sqe *sqe);
+	/*
+	 * Run-at-once opcodes: return the completion's result. With takes_fd
+	 * the submission path resolves sqe->fd to @file in the submitter's
+	 * context (a linked entry may run later, on a worker); else NULL.
+	 */
+	long (*issue)(struct art_ring *ring, const struct art_sqe *sqe, struct file *file);
+	bool takes_fd;
 	/* Task opcodes: the op's size, and its future's three steps. */
 	size_t size;
 	int (*init)(struct art_op *op, const struct art_sqe *sqe);
@@ -48,7 +55,8 @@ u32 art_opdef_features(void);
 
 /* nop.c */
 int art_nop_prep(const struct art_sqe *sqe);
-long art_nop_issue(struct art_ring *ring, const struct art_sqe *sqe);
+long art_nop_issue(struct art_ring *ring, const struct art_sqe *sqe,
+		   struct file *file);
 
 /* sleep.c */
 int art_sleep_op_prep(const struct art_sqe *sqe);
@@ -68,9 +76,11 @@ int art_wait_op_init(struct art_op *op, const struct art_sqe *sqe);
 enum art_poll art_wait_op_poll(struct art_op *op, struct art_cx *cx, long *res);
 void art_wait_op_drop(struct art_op *op, long res);
 int art_wake_prep(const struct art_sqe *sqe);
-long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe);
+long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe,
+		    struct file *file);
 int art_notify_prep(const struct art_sqe *sqe);
-long art_notify_issue(struct art_ring *ring, const struct art_sqe *sqe);
+long art_notify_issue(struct art_ring *ring, const struct art_sqe *sqe,
+		      struct file *file);
 
 /*
  * An opcode that is not a timer takes sqe->clock only as the clock of its
@@ -89,6 +99,7 @@ void art_poll_op_drop(struct art_op *op, long res);
 
 /* cancel.c */
 int art_cancel_prep(const struct art_sqe *sqe);
-long art_cancel_issue(struct art_ring *ring, const struct art_sqe *sqe);
+long art_cancel_issue(struct art_ring *ring, const struct art_sqe *sqe,
+		      struct file *file);
 
 #endif /* _ASYNCRT_RING_OPDEF_H */

@@ -6,8 +6,9 @@
  *   tail = acquire(rings->sq_tail)   pairs with userspace's release of tail
  *   for each entry between our private head and tail:
  *     idx  = READ_ONCE(sq_array[head & mask]); out of range: count, drop
- *     copy = every SQE field READ_ONCE, exactly once
- *     reserve a CQ slot, or stop and leave the entry in the SQ
+ *     copy = every SQE field READ_ONCE, exactly once (with the entries
+ *            linked after it: a chain is copied whole)
+ *     reserve CQ slots for all of it, or stop and leave it in the SQ
  *     prep(copy), issue(copy); a prep error becomes its completion
  *   release(rings->sq_head)          pairs with userspace's acquire of head
  *
@@ -22,6 +23,7 @@
  */
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
 #include <linux/nospec.h>
@@ -104,6 +106,7 @@ void art_ring_free(struct art_ring *ring)
 {
 	if (ring->rt)
 		art_rt_destroy(ring->rt);
+	kvfree(ring->chain);
 	kvfree(ring->ops);
 	art_region_free(&ring->sqes_mem);
 	art_region_free(&ring->rings_mem);
@@ -171,6 +174,10 @@ int art_ring_setup(struct art_ring *ring, struct asyncrt_params *p)
 	ret = -ENOMEM;
 	if (!ring->ops)
 		goto err_ops;
+	/* A chain is at most the whole SQ: room to copy it before it starts. */
+	ring->chain = kvcalloc(sq_entries, sizeof(*ring->chain), GFP_KERNEL_ACCOUNT);
+	if (!ring->chain)
+		goto err_chain;
 	ring->rt = art_rt_create(&art_ring_rt_config);
 	if (IS_ERR(ring->rt)) {
 		ret = PTR_ERR(ring->rt);
@@ -217,6 +224,9 @@ int art_ring_setup(struct art_ring *ring, struct asyncrt_params *p)
 	goto out;
 
 err_rt:
+	kvfree(ring->chain);
+	ring->chain = NULL;
+err_chain:
 	kvfree(ring->ops);
 	ring->ops = NULL;
 err_ops:
@@ -261,16 +271,16 @@ static u32 art_cq_unreaped(struct art_ring *ring)
 	return min(n, ring->cq_entries);
 }
 
-/* Promise one CQ slot to an entry about to be accepted. */
-static bool art_cq_reserve(struct art_ring *ring)
+/* Promise CQ slots to @n entries about to be accepted: all or none. */
+static bool art_cq_reserve(struct art_ring *ring, u32 n)
 {
 	bool ok;
 
 	spin_lock_irq(&ring->cq_lock);
-	ok = ring->cq_reserved < ring->max_inflight &&
-	     art_cq_unreaped(ring) + ring->cq_reserved < ring->cq_entries;
+	ok = ring->cq_reserved + n <= ring->max_inflight &&
+	     art_cq_unreaped(ring) + ring->cq_reserved + n <= ring->cq_entries;
 	if (ok)
-		ring->cq_reserved++;
+		ring->cq_reserved += n;
 	spin_unlock_irq(&ring->cq_lock);
 	return ok;
 }
@@ -385,50 +395,108 @@ static int art_sqe_copy(struct art_sqe *copy, const struct asyncrt_sqe *sqe)
 
 	if (resv0 || resv1 || resv2_0 || resv2_1)
 		return -EINVAL;
-	/* Links are not implemented yet; accepting one silently would lie. */
-	if (copy->flags & ~ASYNCRT_SQE_TIMEOUT)
+	if (copy->flags & ~(ASYNCRT_SQE_TIMEOUT | ART_SQE_LINKS))
 		return -EINVAL;
 	if (!(copy->flags & ASYNCRT_SQE_TIMEOUT) && copy->timeout_ns)
 		return -EINVAL;
 	return 0;
 }
 
-static void art_ring_submit_one(struct art_ring *ring, u32 idx)
+/* Validate a copied entry against its opcode; 0 or the errno to post. */
+static int art_sqe_check(const struct art_sqe *sqe)
 {
-	const struct art_opdef *def;
-	struct art_sqe sqe;
+	const struct art_opdef *def = art_opdef(sqe->opcode);
 	int ret;
 
-	ret = art_sqe_copy(&sqe, &ring->sqes[idx]);
-	trace_asyncrt_submit(ring->id, sqe.opcode, sqe.flags, sqe.user_data);
-	if (ret)
-		goto fail;
-	def = art_opdef(sqe.opcode);
-	ret = -EINVAL;
 	if (!def)
-		goto fail;
-	ret = def->prep(&sqe);
-	if (ret)
-		goto fail;
-	if (def->issue) {
-		/* A run-at-once opcode has nothing for a timeout to bound. */
+		return -EINVAL;
+	ret = def->prep(sqe);
+	/* A run-at-once opcode has nothing for a timeout to bound. */
+	if (!ret && def->issue && sqe->flags & ASYNCRT_SQE_TIMEOUT)
 		ret = -EINVAL;
-		if (sqe.flags & ASYNCRT_SQE_TIMEOUT)
-			goto fail;
-		art_ring_post(ring, sqe.user_data, def->issue(ring, &sqe), 0);
+	return ret;
+}
+
+/* Run a run-at-once opcode now, in the submitter's context. */
+static long art_ring_issue(struct art_ring *ring, const struct art_opdef *def,
+			   const struct art_sqe *sqe)
+{
+	struct file *file = NULL;
+	long res;
+
+	if (def->takes_fd) {
+		file = fget(sqe->fd);
+		if (!file)
+			return -EBADF;
+	}
+	res = def->issue(ring, sqe, file);
+	if (file)
+		fput(file);
+	return res;
+}
+
+/*
+ * Start a chain of @n accepted entries (n is 1 without links); each has a
+ * CQ slot reserved. A chain with a malformed entry runs no entry at all.
+ * Otherwise the entries after the first are spawned last to first behind
+ * closed gates (op.h), and the first runs or starts at once.
+ */
+static void art_ring_submit_chain(struct art_ring *ring, struct art_sqe *c, u32 n)
+{
+	const struct art_opdef *def;
+	struct art_op *next = NULL, *op;
+	int i, ret, bad = -1;
+	long res;
+
+	for (i = 0; i < n; i++) {
+		trace_asyncrt_submit(ring->id, c[i].opcode, c[i].flags, c[i].user_data);
+		if (!c[i].err)
+			c[i].err = art_sqe_check(&c[i]);
+		if (c[i].err && bad < 0)
+			bad = i;
+	}
+	if (bad >= 0) {
+		for (i = 0; i < n; i++)
+			art_ring_post(ring, c[i].user_data,
+				      i == bad ? c[i].err : -ECANCELED, 0);
 		return;
 	}
-	ret = art_op_submit(ring, def, &sqe);
-	if (ret)
-		goto fail;
-	return;
-fail:
-	art_ring_post(ring, sqe.user_data, ret, 0);
+
+	for (i = n - 1; i > 0; i--) {
+		ret = art_op_submit(ring, &c[i], next, true, &op);
+		if (ret) {
+			art_ring_post(ring, c[i].user_data, ret, 0);
+			art_op_chain_release(ring, next, false);
+			while (--i >= 0)
+				art_ring_post(ring, c[i].user_data, -ECANCELED, 0);
+			return;
+		}
+		next = op;
+	}
+
+	def = art_opdef(c[0].opcode);
+	if (def->issue) {
+		res = art_ring_issue(ring, def, &c[0]);
+		art_ring_post(ring, c[0].user_data, res, 0);
+		art_op_chain_release(ring, next,
+				     res >= 0 || c[0].flags & ASYNCRT_SQE_HARDLINK);
+		return;
+	}
+	ret = art_op_submit(ring, &c[0], next, false, &op);
+	if (ret) {
+		art_ring_post(ring, c[0].user_data, ret, 0);
+		art_op_chain_release(ring, next, c[0].flags & ASYNCRT_SQE_HARDLINK);
+	}
+}
+
+static u32 art_sq_index(struct art_ring *ring, u32 pos)
+{
+	return READ_ONCE(ring->sq_array[pos & (ring->sq_entries - 1)]);
 }
 
 static int art_ring_submit(struct art_ring *ring, u32 to_submit)
 {
-	u32 tail, avail, submitted = 0;
+	u32 tail, avail, submitted = 0, n;
 	bool full = false;
 
 	mutex_lock(&ring->submit_lock);
@@ -438,7 +506,7 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit)
 	to_submit = min(to_submit, avail);
 
 	while (submitted < to_submit) {
-		u32 idx = READ_ONCE(ring->sq_array[ring->sq_head & (ring->sq_entries - 1)]);
+		u32 idx = art_sq_index(ring, ring->sq_head);
 
 		if (unlikely(idx >= ring->sq_entries)) {
 			ring->sq_head++;
@@ -447,15 +515,31 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit)
 			submitted++;
 			continue;
 		}
-		idx = array_index_nospec(idx, ring->sq_entries);
-		if (!art_cq_reserve(ring)) {
+		/*
+		 * Copy this entry and, while they ask to be linked, the ones
+		 * after it. A chain ends at the last entry this call may
+		 * consume and before a slot that names no SQE.
+		 */
+		for (n = 0;;) {
+			struct art_sqe *c = &ring->chain[n++];
+
+			idx = array_index_nospec(idx, ring->sq_entries);
+			c->err = art_sqe_copy(c, &ring->sqes[idx]);
+			if (c->err || !(c->flags & ART_SQE_LINKS) ||
+			    submitted + n >= to_submit)
+				break;
+			idx = art_sq_index(ring, ring->sq_head + n);
+			if (idx >= ring->sq_entries)
+				break;
+		}
+		if (!art_cq_reserve(ring, n)) {
 			full = true;
 			break;
 		}
-		ring->sq_head++;
-		art_ring_submit_one(ring, idx);
-		submitted++;
-		atomic64_inc(&art_ring_stats.submitted);
+		ring->sq_head += n;
+		submitted += n;
+		atomic64_add(n, &art_ring_stats.submitted);
+		art_ring_submit_chain(ring, ring->chain, n);
 	}
 	/* Pairs with userspace's acquire load of sq_head before reuse. */
 	smp_store_release(&ring->rings->sq_head, ring->sq_head);

@@ -14,6 +14,9 @@
 #include <uapi/linux/asyncrt.h>
 
 struct art_runtime;
+struct art_sqe;
+
+#define ART_SQE_LINKS	(ASYNCRT_SQE_LINK | ASYNCRT_SQE_HARDLINK)
 
 /*
  * The rings region as the kernel lays it out today. Userspace finds every
@@ -79,6 +82,9 @@ struct art_ring {
 	spinlock_t ops_lock;
 	struct hlist_head *ops;
 	unsigned int ops_bits;
+
+	/* Private copies of a chain being submitted, under submit_lock. */
+	struct art_sqe *chain;
 
 	/* Names the instance in tracepoints and fdinfo, never an address. */
 	unsigned long id;

@@ -191,15 +191,14 @@ int art_wake_prep(const struct art_sqe *sqe)
 	return 0;
 }
 
-long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe)
+long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe,
+		    struct file *file)
 {
 	struct art_waitq *wq;
-	struct file *file;
 	long n = 0;
 
-	file = art_waitq_fget(sqe->fd);
-	if (IS_ERR(file))
-		return PTR_ERR(file);
+	if (file->f_op != &art_waitq_fops)
+		return -EINVAL;
 	wq = file->private_data;
 	mutex_lock(&wq->lock);
 	spin_lock(&wq->list_lock);
@@ -209,7 +208,6 @@ long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe)
 	}
 	spin_unlock(&wq->list_lock);
 	mutex_unlock(&wq->lock);
-	fput(file);
 	return n;
 }
 
@@ -220,15 +218,14 @@ int art_notify_prep(const struct art_sqe *sqe)
 	return 0;
 }
 
-long art_notify_issue(struct art_ring *ring, const struct art_sqe *sqe)
+long art_notify_issue(struct art_ring *ring, const struct art_sqe *sqe,
+		      struct file *file)
 {
 	struct art_waitq *wq;
-	struct file *file;
 	long woke;
 
-	file = art_waitq_fget(sqe->fd);
-	if (IS_ERR(file))
-		return PTR_ERR(file);
+	if (file->f_op != &art_waitq_fops)
+		return -EINVAL;
 	wq = file->private_data;
 	mutex_lock(&wq->lock);
 	spin_lock(&wq->list_lock);
@@ -236,6 +233,5 @@ long art_notify_issue(struct art_ring *ring, const struct art_sqe *sqe)
 	art_waitq_notify(wq);
 	spin_unlock(&wq->list_lock);
 	mutex_unlock(&wq->lock);
-	fput(file);
 	return woke;
 }

@@ -70,7 +70,12 @@ enum {
 	ASYNCRT_OP_LAST,	/* not an opcode: the number of opcodes */
 };
 
-/* sqe->flags */
+/*
+ * sqe->flags. A linked successor starts after this entry ends (LINK: only
+ * if it succeeded, else it completes with -ECANCELED) and completes after
+ * it. A chain is accepted whole and ends at the last entry one ENTER
+ * consumes.
+ */
 #define ASYNCRT_SQE_LINK	(1U << 0) /* next entry runs if this succeeds */
 #define ASYNCRT_SQE_HARDLINK	(1U << 1) /* next entry runs however this ends */
 #define ASYNCRT_SQE_TIMEOUT	(1U << 2) /* -ETIME unless done in timeout_ns */
