@@ -75,6 +75,14 @@ for prog in echo_epoll echo_load; do
 	gcc $cflags -static -o "$out_bin/$prog" "bench/$prog.c" "$build/bench/common.o" || exit 1
 done
 cp bench/guest.sh "$out_bin/guest.sh"
+# --only callgrind: valgrind's callgrind tool (static) profiles the
+# executor benchmark in the guest.
+if echo ",$only," | grep -q ',callgrind,'; then
+	vg=/usr/libexec/valgrind
+	[ -x $vg/callgrind-amd64-linux ] || { blog "callgrind needs: apt-get install valgrind"; exit 1; }
+	mkdir -p "$out_bin/vg"
+	cp $vg/callgrind-amd64-linux $vg/default.supp "$out_bin/vg/"
+fi
 
 lock_kernel "$kernel"
 kdir=$(kernel_kdir "$kernel") || exit 1
@@ -99,6 +107,18 @@ grep -aq '^@@ end bench rc=0' "$vmout/results.txt" || { blog "the guest run did 
 grep -a '^# .*failed\|^bench:' "$vmout/results.txt" >&2
 splats=$(log_splats "$vmout/console.log")
 [ -z "$splats" ] || { blog "kernel log:"; echo "$splats" >&2; rc=1; }
+
+# Callgrind profiles come back as "C <impl> <line>": annotate them.
+if grep -aq '^C ' "$vmout/results.txt"; then
+	mkdir -p "$build/bench/results"
+	for impl in $(grep -a '^C ' "$vmout/results.txt" | cut -d' ' -f2 | sort -u); do
+		cg=$build/bench/results/callgrind.out.$impl
+		grep -a "^C $impl " "$vmout/results.txt" | cut -d' ' -f3- >"$cg"
+		callgrind_annotate --inclusive=no "$cg" >"$cg.txt" 2>&1
+		callgrind_annotate --inclusive=yes "$cg" >"$cg.inclusive.txt" 2>&1
+		blog "callgrind $impl: $cg.txt"
+	done
+fi
 
 python3 bench/report.py --results "$vmout/results.txt" --out "$build/bench/results" \
 	--kernel "$(basename "$image" | sed 's/^vmlinuz-//')" --mode "$size" \

@@ -9,7 +9,7 @@
 #   asyncrt.bench=quick|full   sizes and repetitions (default quick)
 #   asyncrt.only=a,b           only these benchmarks (nop, kspawn, kscale,
 #                              kmem, tscale, lateness, klateness, wake,
-#                              uspawn, storm, echo)
+#                              uspawn, storm, echo; callgrind, trace)
 
 cd /bench || exit 1
 cmd() { sed -n "s/.*asyncrt\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
@@ -24,7 +24,7 @@ else
 	size=quick
 	REPS=3 NOP_MS=300 SPAWN_MS=300 KSCALE=100000 KMEM=100000
 	TSCALE="1000 10000 100000" LAT_N=5000 KLAT_N=5000 WAKE_N=5000
-	USPAWN_N=100000 STORM_N=100000 ECHO_MS=500
+	USPAWN_N=100000 STORM_N=100000 ECHO_MS=1000
 fi
 ECHO_CONNS="1 64 1000"
 
@@ -189,6 +189,19 @@ if [ -n "$only" ] && want trace; then
 	./lateness asyncrt 1000
 	echo 0 > $t/tracing_on
 	grep -v '^#' $t/trace | sed 's/^/T /'
+fi
+
+# Not run by default: callgrind over the executor's spawn+join, both sides
+# (asyncrt.only=callgrind; bench.sh annotates the "C" lines).
+if [ -n "$only" ] && want callgrind; then
+	for impl in asyncrt epoll; do
+		say "callgrind: executor spawn+join of 20000 tasks, $impl"
+		VALGRIND_LAUNCHER=/bin/true VALGRIND_LIB=/bench/vg \
+			./vg/callgrind-amd64-linux --callgrind-out-file=/tmp/cg.$impl \
+			./exec $impl spawn 20000 >/dev/null 2>/tmp/cg.err ||
+			sed 's/^/# /' /tmp/cg.err
+		sed "s/^/C $impl /" /tmp/cg.$impl
+	done
 fi
 
 say "bench done"
