@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make demo: boot Debian's stock 6.1 kernel in QEMU with asyncrt.ko loaded
-# and run examples/demo, which submits futures through /dev/asyncrt. It does
+# and run examples/hello (the README's example) and examples/demo, which
+# submit futures through /dev/asyncrt. It does
 # not need the debug kernel, so it is quick on a fresh machine.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +22,8 @@ vm_log "booting $(kernel_release 6.1) under QEMU (TCG); the demo's output follow
 boot_vm "$(kernel_image 6.1)" "$out/initrd.gz" "$out/console.log" "$out/results.txt" \
 	300 "asyncrt.mode=demo" | sed -u -e 's/^    //' -e '/^@@/d'
 rc=0
-grep -aq '^@@ end demo rc=0' "$out/results.txt" || rc=1
+tr -d '\r' <"$out/results.txt" | grep -q '^@@ end demo rc=0' || rc=1
+tr -d '\r' <"$out/results.txt" | grep -q '^@@ end hello rc=0' || rc=1
 splats=$(log_splats "$out/console.log")
 [ -z "$splats" ] || { echo "kernel log:"; echo "$splats"; rc=1; }
 [ $rc = 0 ] && vm_log "demo finished; the kernel log was clean" ||
