@@ -120,6 +120,8 @@ if grep -aq '^C ' "$vmout/results.txt"; then
 	done
 fi
 
+# A profile-only run (--only callgrind or trace) has no figures.
+grep -aq '^R ' "$vmout/results.txt" || exit $rc
 python3 bench/report.py --results "$vmout/results.txt" --out "$build/bench/results" \
 	--kernel "$(basename "$image" | sed 's/^vmlinuz-//')" --mode "$size" \
 	--command "bench/bench.sh${args:+ $args}" || rc=1
