@@ -271,18 +271,80 @@ static u32 art_cq_unreaped(struct art_ring *ring)
 	return min(n, ring->cq_entries);
 }
 
-/* Promise CQ slots to @n entries about to be accepted: all or none. */
-static bool art_cq_reserve(struct art_ring *ring, u32 n)
+/*
+ * Promise CQ slots to up to @n entries about to be accepted, in one lock
+ * round trip per ENTER; art_cq_unreserve() gives back what was not used.
+ */
+static u32 art_cq_reserve(struct art_ring *ring, u32 n)
 {
-	bool ok;
+	u32 used, room;
 
 	spin_lock_irq(&ring->cq_lock);
-	ok = ring->cq_reserved + n <= ring->max_inflight &&
-	     art_cq_unreaped(ring) + ring->cq_reserved + n <= ring->cq_entries;
-	if (ok)
-		ring->cq_reserved += n;
+	used = art_cq_unreaped(ring) + ring->cq_reserved;
+	room = used < ring->cq_entries ? ring->cq_entries - used : 0;
+	if (ring->cq_reserved < ring->max_inflight)
+		room = min(room, ring->max_inflight - ring->cq_reserved);
+	else
+		room = 0;
+	n = min(n, room);
+	ring->cq_reserved += n;
 	spin_unlock_irq(&ring->cq_lock);
-	return ok;
+	return n;
+}
+
+static void art_cq_unreserve(struct art_ring *ring, u32 n)
+{
+	if (!n)
+		return;
+	spin_lock_irq(&ring->cq_lock);
+	ring->cq_reserved -= n;
+	spin_unlock_irq(&ring->cq_lock);
+}
+
+/*
+ * Completions the submission path produces itself (run-at-once opcodes,
+ * malformed entries) are posted together: one lock round trip, one release
+ * of cq_tail and one wake-up per batch instead of per entry.
+ */
+#define ART_CQ_BATCH	16
+
+struct art_cq_batch {
+	unsigned int n;
+	bool posted;
+	struct asyncrt_cqe cqe[ART_CQ_BATCH];
+};
+
+static void art_cq_batch_flush(struct art_ring *ring, struct art_cq_batch *b)
+{
+	unsigned int i;
+
+	if (!b->n)
+		return;
+	spin_lock_irq(&ring->cq_lock);
+	for (i = 0; i < b->n; i++) {
+		struct asyncrt_cqe *cqe = &ring->cqes[ring->cq_tail++ & (ring->cq_entries - 1)];
+
+		WRITE_ONCE(cqe->user_data, b->cqe[i].user_data);
+		WRITE_ONCE(cqe->res, b->cqe[i].res);
+		WRITE_ONCE(cqe->flags, 0);
+		trace_asyncrt_complete(ring->id, b->cqe[i].user_data, b->cqe[i].res, 0);
+	}
+	ring->cq_reserved -= b->n;
+	this_cpu_add(art_ring_completed, b->n);
+	/* Pairs with the acquire load of cq_tail in userspace's peek. */
+	smp_store_release(&ring->rings->cq_tail, ring->cq_tail);
+	spin_unlock_irq(&ring->cq_lock);
+	b->n = 0;
+	b->posted = true;
+}
+
+static void art_cq_batch_add(struct art_ring *ring, struct art_cq_batch *b,
+			     u64 user_data, long res)
+{
+	b->cqe[b->n].user_data = user_data;
+	b->cqe[b->n].res = clamp_t(long, res, S32_MIN, S32_MAX);
+	if (++b->n == ART_CQ_BATCH)
+		art_cq_batch_flush(ring, b);
 }
 
 /*
@@ -302,7 +364,7 @@ void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags)
 	ring->cq_tail++;
 	if (!(flags & ASYNCRT_CQE_F_MORE))
 		ring->cq_reserved--;
-	atomic64_inc(&art_ring_stats.completed);
+	this_cpu_inc(art_ring_completed);
 	trace_asyncrt_complete(ring->id, user_data, res, flags);
 	/* Pairs with the acquire load of cq_tail in userspace's peek. */
 	smp_store_release(&ring->rings->cq_tail, ring->cq_tail);
@@ -441,7 +503,8 @@ static long art_ring_issue(struct art_ring *ring, const struct art_opdef *def,
  * Otherwise the entries after the first are spawned last to first behind
  * closed gates (op.h), and the first runs or starts at once.
  */
-static void art_ring_submit_chain(struct art_ring *ring, struct art_sqe *c, u32 n)
+static void art_ring_submit_chain(struct art_ring *ring, struct art_sqe *c, u32 n,
+				  struct art_cq_batch *batch)
 {
 	const struct art_opdef *def;
 	struct art_op *next = NULL, *op;
@@ -455,6 +518,22 @@ static void art_ring_submit_chain(struct art_ring *ring, struct art_sqe *c, u32 
 		if (c[i].err && bad < 0)
 			bad = i;
 	}
+	if (n == 1) {
+		/* The common case: no chain, and what completes now is batched. */
+		def = art_opdef(c->opcode);
+		if (c->err)
+			res = c->err;
+		else if (def->issue)
+			res = art_ring_issue(ring, def, c);
+		else
+			res = art_op_submit(ring, c, NULL, false, &op);
+		/* A task op that started posts from its drop instead. */
+		if (c->err || def->issue || res)
+			art_cq_batch_add(ring, batch, c->user_data, res);
+		return;
+	}
+	/* A chain's completions must come in order: post what came before. */
+	art_cq_batch_flush(ring, batch);
 	if (bad >= 0) {
 		for (i = 0; i < n; i++)
 			art_ring_post(ring, c[i].user_data,
@@ -496,7 +575,8 @@ static u32 art_sq_index(struct art_ring *ring, u32 pos)
 
 static int art_ring_submit(struct art_ring *ring, u32 to_submit)
 {
-	u32 tail, avail, submitted = 0, n;
+	u32 tail, avail, submitted = 0, n, slots;
+	struct art_cq_batch batch;
 	bool full = false;
 
 	mutex_lock(&ring->submit_lock);
@@ -504,6 +584,9 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit)
 	tail = smp_load_acquire(&ring->rings->sq_tail);
 	avail = min(tail - ring->sq_head, ring->sq_entries);
 	to_submit = min(to_submit, avail);
+	slots = art_cq_reserve(ring, to_submit);
+	batch.n = 0;
+	batch.posted = false;
 
 	while (submitted < to_submit) {
 		u32 idx = art_sq_index(ring, ring->sq_head);
@@ -532,18 +615,25 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit)
 			if (idx >= ring->sq_entries)
 				break;
 		}
-		if (!art_cq_reserve(ring, n)) {
+		/* A chain is accepted whole or stays in the SQ. */
+		if (n > slots) {
 			full = true;
 			break;
 		}
+		slots -= n;
 		ring->sq_head += n;
 		submitted += n;
-		atomic64_add(n, &art_ring_stats.submitted);
-		art_ring_submit_chain(ring, ring->chain, n);
+		this_cpu_add(art_ring_submitted, n);
+		art_ring_submit_chain(ring, ring->chain, n, &batch);
 	}
+	art_cq_batch_flush(ring, &batch);
+	art_cq_unreserve(ring, slots);
 	/* Pairs with userspace's acquire load of sq_head before reuse. */
 	smp_store_release(&ring->rings->sq_head, ring->sq_head);
 	mutex_unlock(&ring->submit_lock);
+
+	if (batch.posted && wq_has_sleeper(&ring->cq_wait))
+		wake_up_all(&ring->cq_wait);
 
 	if (!submitted && full)
 		return -EBUSY;

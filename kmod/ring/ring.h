@@ -11,6 +11,7 @@
 #include <linux/wait.h>
 #include <linux/mm_types.h>
 #include <linux/list.h>
+#include <linux/percpu.h>
 #include <uapi/linux/asyncrt.h>
 
 struct art_runtime;
@@ -101,14 +102,15 @@ static inline bool art_ring_ready(struct art_ring *ring)
 struct art_ring_stats {
 	atomic64_t open;
 	atomic64_t opened;
-	atomic64_t submitted;
-	atomic64_t completed;
 	atomic64_t cancels;
 	atomic64_t dropped;
 	atomic64_t held;
 };
 
 extern struct art_ring_stats art_ring_stats;
+/* Counted on every entry and completion: per CPU, summed when read. */
+DECLARE_PER_CPU(u64, art_ring_submitted);
+DECLARE_PER_CPU(u64, art_ring_completed);
 
 struct seq_file;
 

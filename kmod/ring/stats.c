@@ -14,14 +14,27 @@
 #include "trace.h"
 
 struct art_ring_stats art_ring_stats;
+DEFINE_PER_CPU(u64, art_ring_submitted);
+DEFINE_PER_CPU(u64, art_ring_completed);
+
+static u64 art_sum(u64 __percpu *counter)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(counter, cpu);
+	return sum;
+}
+
 static struct dentry *art_debugfs_dir;
 
 static int art_stats_show(struct seq_file *m, void *unused)
 {
 	seq_printf(m, "instances_open %lld\n", atomic64_read(&art_ring_stats.open));
 	seq_printf(m, "instances_total %lld\n", atomic64_read(&art_ring_stats.opened));
-	seq_printf(m, "submitted %lld\n", atomic64_read(&art_ring_stats.submitted));
-	seq_printf(m, "completed %lld\n", atomic64_read(&art_ring_stats.completed));
+	seq_printf(m, "submitted %llu\n", art_sum(&art_ring_submitted));
+	seq_printf(m, "completed %llu\n", art_sum(&art_ring_completed));
 	seq_printf(m, "cancel_requests %lld\n", atomic64_read(&art_ring_stats.cancels));
 	seq_printf(m, "dropped %lld\n", atomic64_read(&art_ring_stats.dropped));
 	seq_printf(m, "held %lld\n", atomic64_read(&art_ring_stats.held));
