@@ -273,7 +273,7 @@ static u32 art_cq_unreaped(struct art_ring *ring)
 
 /*
  * Promise CQ slots to up to @n entries about to be accepted, in one lock
- * round trip per ENTER; art_cq_unreserve() gives back what was not used.
+ * round trip per ENTER; the final art_cq_batch_flush() gives back the rest.
  */
 static u32 art_cq_reserve(struct art_ring *ring, u32 n)
 {
@@ -292,15 +292,6 @@ static u32 art_cq_reserve(struct art_ring *ring, u32 n)
 	return n;
 }
 
-static void art_cq_unreserve(struct art_ring *ring, u32 n)
-{
-	if (!n)
-		return;
-	spin_lock_irq(&ring->cq_lock);
-	ring->cq_reserved -= n;
-	spin_unlock_irq(&ring->cq_lock);
-}
-
 /*
  * Completions the submission path produces itself (run-at-once opcodes,
  * malformed entries) are posted together: one lock round trip, one release
@@ -314,13 +305,20 @@ struct art_cq_batch {
 	struct asyncrt_cqe cqe[ART_CQ_BATCH];
 };
 
-static void art_cq_batch_flush(struct art_ring *ring, struct art_cq_batch *b)
+/* Post the batch; also give back @unused reserved slots, in the same trip. */
+static void art_cq_batch_flush(struct art_ring *ring, struct art_cq_batch *b,
+			       u32 unused)
 {
 	unsigned int i;
 
-	if (!b->n)
+	if (!b->n && !unused)
 		return;
 	spin_lock_irq(&ring->cq_lock);
+	ring->cq_reserved -= unused;
+	if (!b->n) {
+		spin_unlock_irq(&ring->cq_lock);
+		return;
+	}
 	for (i = 0; i < b->n; i++) {
 		struct asyncrt_cqe *cqe = &ring->cqes[ring->cq_tail++ & (ring->cq_entries - 1)];
 
@@ -344,7 +342,7 @@ static void art_cq_batch_add(struct art_ring *ring, struct art_cq_batch *b,
 	b->cqe[b->n].user_data = user_data;
 	b->cqe[b->n].res = clamp_t(long, res, S32_MIN, S32_MAX);
 	if (++b->n == ART_CQ_BATCH)
-		art_cq_batch_flush(ring, b);
+		art_cq_batch_flush(ring, b, 0);
 }
 
 /*
@@ -533,7 +531,7 @@ static void art_ring_submit_chain(struct art_ring *ring, struct art_sqe *c, u32 
 		return;
 	}
 	/* A chain's completions must come in order: post what came before. */
-	art_cq_batch_flush(ring, batch);
+	art_cq_batch_flush(ring, batch, 0);
 	if (bad >= 0) {
 		for (i = 0; i < n; i++)
 			art_ring_post(ring, c[i].user_data,
@@ -626,8 +624,7 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit)
 		this_cpu_add(art_ring_submitted, n);
 		art_ring_submit_chain(ring, ring->chain, n, &batch);
 	}
-	art_cq_batch_flush(ring, &batch);
-	art_cq_unreserve(ring, slots);
+	art_cq_batch_flush(ring, &batch, slots);
 	/* Pairs with userspace's acquire load of sq_head before reuse. */
 	smp_store_release(&ring->rings->sq_head, ring->sq_head);
 	mutex_unlock(&ring->submit_lock);
