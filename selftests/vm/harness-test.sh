@@ -26,7 +26,7 @@ expect_red() { # expect_red <kernel> <mode> <timeout> <pattern> <what>
 }
 
 expect_red 6.1 nodev 120 'not ok [0-9]+ /dev/asyncrt exists' "a missing /dev/asyncrt"
-expect_red 6.1 hang 45 'hung and was killed' "a hang"
+expect_red 6.1 hang 30 'hung and was killed' "a hang"
 expect_red debug warn 300 'WARNING:' "a kernel warning"
 expect_red debug kasan 300 'BUG: KASAN' "a KASAN report"
 expect_red debug leak 600 'kmemleak finds no leak|unreferenced object' "a leak"

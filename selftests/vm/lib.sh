@@ -48,12 +48,21 @@ lock_kernel() { # lock_kernel <name>
 # Build asyncrt.ko (and, where KUnit exists, asyncrt_kunit.ko) for a kernel
 # in a private copy of the sources, so builds for several kernels coexist.
 build_modules() { # build_modules <name> <kdir> -> prints the output dir
-	local name=$1 kdir=$2 out=$build/kmod-$1
+	local name=$1 kdir=$2 out=$build/kmod-$1 d key
+	local srcs="Kbuild kmod uapi examples/kecho bench/kmod selftests/harness"
+
+	# The same sources for the same kernel tree build the same modules:
+	# reuse them (the harness self-test boots each kernel several times).
+	key=$( (cd "$top" && find $srcs -type f ! -name '*.o' ! -name '.*' 2>/dev/null |
+		sort | xargs sha256sum; echo "$kdir") | sha256sum | cut -c1-16)
+	if [ -e "$out/.key" ] && [ "$(cat "$out/.key")" = "$key" ]; then
+		echo "$out"
+		return 0
+	fi
 	rm -rf "$out"
 	mkdir -p "$out"
 	cp -r "$top"/Kbuild "$top"/kmod "$top"/uapi "$out"/
 	# Kernel-side examples and benchmark modules are in Kbuild too.
-	local d
 	for d in examples/kecho bench/kmod; do
 		[ -d "$top/$d" ] || continue
 		mkdir -p "$out/$(dirname $d)"
@@ -70,6 +79,7 @@ build_modules() { # build_modules <name> <kdir> -> prints the output dir
 		cat "$out/build.log" >&2
 		return 1
 	}
+	echo "$key" >"$out/.key"
 	echo "$out"
 }
 
