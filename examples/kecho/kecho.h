@@ -69,4 +69,8 @@ struct art_task *kecho_acceptor_spawn(struct kecho_server *srv);
 /* conn.c */
 void kecho_conn_spawn(struct kecho_server *srv, struct socket *sock);
 
+/* stats.c */
+void kecho_stats_init(struct kecho_server *srv);
+void kecho_stats_exit(void);
+
 #endif /* _KECHO_H */

@@ -50,8 +50,16 @@ static int kecho_listen(struct socket **res)
 	struct socket *sock;
 	int ret;
 
-	ret = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
-			       &sock);
+	/*
+	 * Not sock_create_kern(): a kernel socket holds no reference on its
+	 * netns, so tcp_close() stops its timers (6.9, and 6.1 stable) and
+	 * an echo or FIN still unacknowledged at close is never retransmitted;
+	 * on a slow guest, where RTOs fire, peers then wait for ever. Like a
+	 * user socket, this listener and the sockets it accepts pin init_net
+	 * and close as TCP should.
+	 */
+	ret = __sock_create(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP, &sock,
+			    0);
 	if (ret)
 		return ret;
 	/* A reload must not wait for the last run's TIME_WAIT sockets. */
@@ -97,6 +105,7 @@ static int __init kecho_init(void)
 		ret = PTR_ERR(kecho.acceptor);
 		goto err_acceptor;
 	}
+	kecho_stats_init(&kecho);
 	pr_info("echoing on 127.0.0.1:%u (idle %u ms, at most %u connections)\n",
 		port, idle_ms, max_conns);
 	return 0;
@@ -110,6 +119,7 @@ err_rt:
 
 static void __exit kecho_exit(void)
 {
+	kecho_stats_exit();
 	/* Aborts the accept loop and every connection; waits for their drops. */
 	art_rt_destroy(kecho.rt);
 	art_task_put(kecho.acceptor);

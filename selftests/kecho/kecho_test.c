@@ -14,11 +14,13 @@
  * test skips when /modules/asyncrt_kecho.ko is absent.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -93,6 +95,64 @@ FIXTURE_TEARDOWN(kecho)
 	ASSERT_EQ(0, __ret) TH_LOG("rmmod: %s", strerror(-__ret));	\
 	self->loaded = false;						\
 } while (0)
+
+/* Print the lines of @path that contain @match (all if NULL), prefixed. */
+static void dump_file(struct __test_metadata *_metadata, const char *path,
+		      const char *match, const char *prefix)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!match || strstr(line, match))
+			TH_LOG("%s%s", prefix, line);
+	}
+	fclose(f);
+}
+
+/*
+ * When a test fails: the server's counters, its TCP sockets' queues and
+ * what its worker threads are doing, so a lost wake is told from a worker
+ * stuck in a poll.
+ */
+static void dump_server(struct __test_metadata *_metadata)
+{
+	char path[300], comm[64];
+	struct dirent *d;
+	DIR *proc;
+
+	dump_file(_metadata, "/sys/kernel/debug/" KECHO_NAME "/stats", NULL,
+		  "stats: ");
+	/* Port 7007 is 1B5F; columns: local remote state tx:rx queues. */
+	dump_file(_metadata, "/proc/net/tcp", ":1B5F ", "tcp: ");
+	dump_file(_metadata, "/proc/net/sockstat", NULL, "");
+	dump_file(_metadata, "/proc/net/netstat", "TcpExt", "");
+	dump_file(_metadata, "/proc/net/snmp", "Tcp", "");
+	sleep(3);
+	dump_file(_metadata, "/proc/net/tcp", ":1B5F ", "tcp 3s later: ");
+	proc = opendir("/proc");
+	while (proc && (d = readdir(proc))) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "art/kecho", 9)) {
+			comm[strcspn(comm, "\n")] = 0;
+			snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
+			dump_file(_metadata, path, NULL, comm);
+			snprintf(path, sizeof(path), "/proc/%s/stack", d->d_name);
+			dump_file(_metadata, path, NULL, "  ");
+		}
+		fclose(f);
+	}
+	if (proc)
+		closedir(proc);
+}
 
 /* A blocking connection to the server; -errno on failure. */
 static int kecho_connect(void)
@@ -350,12 +410,14 @@ TEST_F_TIMEOUT(kecho, echo_many_concurrent_chunked, 240)
 		if (c->eof && c->rcvd == c->len && c->shut)
 			continue;
 		if (errs++ < 5)
-			TH_LOG("client %u: sent %zu/%zu rcvd %zu eof %d err %d at %zu",
-			       i, c->sent, c->len, c->rcvd, c->eof, c->err,
-			       c->bad_at);
+			TH_LOG("client %u: sent %zu/%zu rcvd %zu shut %d eof %d err %d at %zu",
+			       i, c->sent, c->len, c->rcvd, c->shut, c->eof,
+			       c->err, c->bad_at);
 	}
 	EXPECT_EQ(0, left);
 	EXPECT_EQ(0, errs);
+	if (left || errs)
+		dump_server(_metadata);
 	for (i = 0; i < N; i++)
 		close(cs[i].fd);
 	free(cs);
