@@ -257,7 +257,14 @@ enum art_poll art_wq_wait_poll(struct art_wq_wait *w, struct art_cx *cx,
 		w->task = art_cx_task(cx);
 		w->wqe.private = w;
 		add_wait_queue(w->wqh, &w->wqe);
-		/* A wake between the test above and the add was missed. */
+		/*
+		 * A wake between the test above and the add was missed: test
+		 * again. The barrier orders our queueing before that load, as
+		 * set_current_state() does in prepare_to_wait(); it pairs with
+		 * wakers that check for sleepers locklessly (wq_has_sleeper(),
+		 * skwq_has_sleeper()) after changing the condition.
+		 */
+		smp_mb();
 		if (w->cond(w->arg))
 			goto ready;
 	}
