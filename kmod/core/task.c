@@ -268,7 +268,10 @@ static struct art_task *art_task_start(struct art_runtime *rt,
  *
  * Return: a join handle (release it with art_task_put() or
  * art_task_detach()), NULL when detached, or an ERR_PTR: -ENOMEM,
- * -ESHUTDOWN if the runtime is being destroyed, or @init's error.
+ * -ESHUTDOWN if the runtime is being destroyed, or @init's error. After
+ * @init succeeded, -ESHUTDOWN means the future's drop already ran: a
+ * resource handed to the task in @init is the drop's to release, so @init
+ * should take it over (clear the caller's pointer) rather than share it.
  */
 struct art_task *art_spawn(struct art_runtime *rt, size_t size,
 			   int (*init)(struct art_future *f, void *arg),

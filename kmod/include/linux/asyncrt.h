@@ -46,8 +46,9 @@ enum art_poll {
  * struct art_future_ops - the behaviour of a future type
  * @poll: make progress. Returns %ART_READY with *@res set to a value (>= 0)
  *	or a negative errno, or %ART_PENDING after arranging a wake of
- *	art_cx_task(@cx). Never sleeps: it may run with a spinlock-free but
- *	non-preemptible budget on a runtime worker.
+ *	art_cx_task(@cx). Runs in process context on a runtime worker
+ *	kthread: it may allocate with GFP_KERNEL and take sleeping locks
+ *	briefly (lock_sock(), a mutex), but must never wait for an event.
  * @drop: optional. Called exactly once for a task's top-level future when
  *	the task ends, with the final result (-ECANCELED if it was aborted
  *	before completing); combinators call it for children they cancel.
