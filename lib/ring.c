@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "asyncrt.h"
@@ -202,29 +203,50 @@ int asyncrt_submit_and_wait_timeout(struct asyncrt_ring *ring, unsigned int wait
 	return ret;
 }
 
+static uint64_t asyncrt_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 int asyncrt_wait_cqe_timeout(struct asyncrt_ring *ring, struct asyncrt_cqe **cqe,
 			     uint64_t timeout_ns)
 {
+	uint64_t deadline = 0, wait = 0, now;
 	int ret = asyncrt_ring_usable(ring);
 
 	if (ret)
 		return ret;
 	if (!cqe)
 		return -EINVAL;
+	if (timeout_ns)
+		deadline = asyncrt_mono_ns() + timeout_ns;
+	/*
+	 * ENTER may return before a completion is visible here (another
+	 * thread reaped it, or a signal): look again until the deadline,
+	 * never report -ETIME early.
+	 */
 	for (;;) {
 		*cqe = asyncrt_peek_cqe(ring);
 		if (*cqe)
 			return 0;
+		if (timeout_ns) {
+			now = asyncrt_mono_ns();
+			if (now >= deadline)
+				return -ETIME;
+			wait = deadline - now;
+		}
 		ret = asyncrt_enter(ring, asyncrt_sq_flush(ring), 1,
 				    ASYNCRT_ENTER_GETEVENTS |
-				    (timeout_ns ? ASYNCRT_ENTER_TIMEOUT : 0),
-				    timeout_ns);
-		if (ret < 0 && ret != -EINTR)
-			return ret;
-		if (ret < 0 || timeout_ns) {
+				    (timeout_ns ? ASYNCRT_ENTER_TIMEOUT : 0), wait);
+		if (ret == -EINTR) {
 			*cqe = asyncrt_peek_cqe(ring);
-			return *cqe ? 0 : (ret < 0 ? ret : -ETIME);
+			return *cqe ? 0 : -EINTR;
 		}
+		if (ret < 0 && ret != -ETIME)
+			return ret;
 	}
 }
 

@@ -261,14 +261,29 @@ int art_ring_mmap(struct art_ring *ring, struct vm_area_struct *vma)
 	return vm_map_pages_zero(vma, r->pages, r->nr_pages);
 }
 
-/* CQEs posted and not yet reaped, as far as a (hostile) cq_head tells. */
+/*
+ * Make the CQEs written so far visible: userspace's tail first, then our
+ * private copy of it, so that anyone who saw the copy (a waiter about to
+ * return from ENTER) finds the entries when it looks at the shared tail.
+ */
+static void art_cq_publish(struct art_ring *ring)
+	__must_hold(&ring->cq_lock)
+{
+	/* Pairs with the acquire load of cq_tail in userspace's peek. */
+	smp_store_release(&ring->rings->cq_tail, ring->cq_tail);
+	/* Pairs with the acquire in art_cq_unreaped(). */
+	smp_store_release(&ring->cq_published, ring->cq_tail);
+}
+
+/* CQEs published and not yet reaped, as far as a (hostile) cq_head tells. */
 static u32 art_cq_unreaped(struct art_ring *ring)
 {
 	/* Pairs with userspace's release store of cq_head after reading. */
 	u32 head = smp_load_acquire(&ring->rings->cq_head);
-	u32 n = READ_ONCE(ring->cq_tail) - head;
+	/* Pairs with the release in art_cq_publish(). */
+	u32 tail = smp_load_acquire(&ring->cq_published);
 
-	return min(n, ring->cq_entries);
+	return min(tail - head, ring->cq_entries);
 }
 
 /*
@@ -329,8 +344,7 @@ static void art_cq_batch_flush(struct art_ring *ring, struct art_cq_batch *b,
 	}
 	ring->cq_reserved -= b->n;
 	this_cpu_add(art_ring_completed, b->n);
-	/* Pairs with the acquire load of cq_tail in userspace's peek. */
-	smp_store_release(&ring->rings->cq_tail, ring->cq_tail);
+	art_cq_publish(ring);
 	spin_unlock_irq(&ring->cq_lock);
 	b->n = 0;
 	b->posted = true;
@@ -364,8 +378,7 @@ void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags)
 		ring->cq_reserved--;
 	this_cpu_inc(art_ring_completed);
 	trace_asyncrt_complete(ring->id, user_data, res, flags);
-	/* Pairs with the acquire load of cq_tail in userspace's peek. */
-	smp_store_release(&ring->rings->cq_tail, ring->cq_tail);
+	art_cq_publish(ring);
 	spin_unlock_irqrestore(&ring->cq_lock, irqflags);
 
 	if (wq_has_sleeper(&ring->cq_wait))
@@ -399,8 +412,7 @@ bool art_ring_post_more(struct art_ring *ring, u64 user_data, s32 res,
 	WRITE_ONCE(cqe->flags, ASYNCRT_CQE_F_MORE);
 	ring->cq_tail++;
 	trace_asyncrt_complete(ring->id, user_data, res, ASYNCRT_CQE_F_MORE);
-	/* Pairs with the acquire load of cq_tail in userspace's peek. */
-	smp_store_release(&ring->rings->cq_tail, ring->cq_tail);
+	art_cq_publish(ring);
 	spin_unlock_irqrestore(&ring->cq_lock, irqflags);
 
 	if (wq_has_sleeper(&ring->cq_wait))

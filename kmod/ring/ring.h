@@ -70,7 +70,8 @@ struct art_ring {
 	 * accepted entries that have not completed yet.
 	 */
 	spinlock_t cq_lock;
-	u32 cq_tail;
+	u32 cq_tail;		/* entries written */
+	u32 cq_published;	/* of which userspace can see: read locklessly */
 	u32 cq_reserved;
 	u32 cq_held;		/* multishot completions held back, ever */
 	struct list_head held;	/* ops waiting for CQ room to post */

@@ -37,7 +37,7 @@ TEST_F(cancel, by_user_data_once)
 {
 	struct asyncrt_cqe a, b;
 
-	sqe_sleep(asyncrt_get_sqe(&self->ring), 3600 * SEC, 0, 0, 100);
+	asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), 3600 * SEC, 0, 0, 100);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
 	sqe_cancel(asyncrt_get_sqe(&self->ring), 100, 0, 200);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
@@ -86,7 +86,7 @@ TEST_F(cancel, duplicates_all_cancelled)
 	int i, cancelled = 0;
 
 	for (i = 0; i < 10; i++)
-		sqe_sleep(asyncrt_get_sqe(&self->ring), 3600 * SEC, 0, 0, 77);
+		asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), 3600 * SEC, 0, 0, 77);
 	ASSERT_EQ(10, asyncrt_submit(&self->ring));
 	sqe_cancel(asyncrt_get_sqe(&self->ring), 77, 0, 1);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
@@ -108,7 +108,7 @@ TEST_F(cancel, all_in_flight)
 
 	for (i = 0; i < total; i += 200) {
 		for (j = 0; j < 200; j++)
-			sqe_sleep(asyncrt_get_sqe(&self->ring), 3600 * SEC, 0, 0, i + j);
+			asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), 3600 * SEC, 0, 0, i + j);
 		ASSERT_EQ(200, asyncrt_submit(&self->ring));
 	}
 	sqe_cancel(asyncrt_get_sqe(&self->ring), 0, ASYNCRT_CANCEL_ALL, ~0ULL);
@@ -133,7 +133,7 @@ TEST_F(cancel, race_with_expiry_exactly_once)
 		struct asyncrt_cqe c[2];
 		int got = 0, sleep_seen = 0;
 
-		sqe_sleep(asyncrt_get_sqe(&self->ring), (round % 5) * 20000, 0, 0, 1);
+		asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), (round % 5) * 20000, 0, 0, 1);
 		sqe_cancel(asyncrt_get_sqe(&self->ring), 1, 0, 2);
 		ASSERT_EQ(2, asyncrt_submit(&self->ring));
 		while (got < 2)
@@ -166,7 +166,7 @@ TEST(close_with_thousands_in_flight)
 	ASSERT_EQ(0, asyncrt_ring_init_params(&ring, &p));
 	for (i = 0; i < 5000; i += 1000) {
 		for (j = 0; j < 1000; j++)
-			sqe_sleep(asyncrt_get_sqe(&ring), 3600 * SEC, 0, 0, i + j);
+			asyncrt_prep_sleep(asyncrt_get_sqe(&ring), 3600 * SEC, 0, 0, i + j);
 		ASSERT_EQ(1000, asyncrt_submit(&ring));
 	}
 	asyncrt_ring_exit(&ring);
@@ -185,7 +185,7 @@ TEST(sigkill_mid_flight)
 		if (asyncrt_ring_init(&ring, 256))
 			_exit(1);
 		for (i = 0; i < 256; i++)
-			sqe_sleep(asyncrt_get_sqe(&ring), 3600 * SEC, 0, 0, i);
+			asyncrt_prep_sleep(asyncrt_get_sqe(&ring), 3600 * SEC, 0, 0, i);
 		asyncrt_submit(&ring);
 		for (;;)
 			pause();

@@ -82,7 +82,7 @@ static int workload(const char **what, const int *p)
 		return (*what = "WQ_CREATE", -1);
 	clean &= wq >= 0;
 
-	sqe_sleep(asyncrt_get_sqe(&ring), 1000, 0, 0, 1);
+	asyncrt_prep_sleep(asyncrt_get_sqe(&ring), 1000, 0, 0, 1);
 	asyncrt_prep_nop(asyncrt_get_sqe(&ring), 2);
 	sqe = asyncrt_get_sqe(&ring);
 	sqe->opcode = ASYNCRT_OP_WAIT;
@@ -95,7 +95,7 @@ static int workload(const char **what, const int *p)
 	sqe->fd = p[1];
 	sqe->events = 4;	/* POLLOUT: ready at once */
 	sqe->user_data = 4;
-	sqe_sleep(asyncrt_get_sqe(&ring), 1000, 0, 0, 5);
+	asyncrt_prep_sleep(asyncrt_get_sqe(&ring), 1000, 0, 0, 5);
 	ring.sq.sqes[(ring.sq.sqe_tail - 1) & ring.sq.mask].flags = ASYNCRT_SQE_LINK;
 	asyncrt_prep_nop(asyncrt_get_sqe(&ring), 6);
 	ret = asyncrt_submit(&ring);

@@ -110,7 +110,7 @@ TEST(inflight_limit_is_a_clear_error)
 	ASSERT_EQ(0, asyncrt_ring_init_params(&ring, &p));
 	EXPECT_EQ(4, p.max_inflight);
 	for (i = 0; i < 6; i++)
-		sqe_sleep(asyncrt_get_sqe(&ring), 3600 * SEC, 0, 0, i);
+		asyncrt_prep_sleep(asyncrt_get_sqe(&ring), 3600 * SEC, 0, 0, i);
 	EXPECT_EQ(4, asyncrt_submit(&ring));
 	EXPECT_EQ(-EBUSY, asyncrt_submit(&ring));
 	EXPECT_EQ(2, asyncrt_sq_pending(&ring));

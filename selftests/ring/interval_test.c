@@ -11,16 +11,6 @@
 #include "kselftest_harness.h"
 #include "ring_util.h"
 
-static void sqe_interval(struct asyncrt_sqe *sqe, uint64_t period, uint64_t count,
-			 uint32_t policy, uint64_t user_data)
-{
-	sqe->opcode = ASYNCRT_OP_INTERVAL;
-	sqe->ns = period;
-	sqe->count = count;
-	sqe->op_flags = policy;
-	sqe->user_data = user_data;
-}
-
 static int open_ring(struct __test_metadata *_metadata, struct asyncrt_ring *ring,
 		     unsigned int sq, unsigned int cq)
 {
@@ -41,7 +31,7 @@ TEST(count_ticks_then_terminal)
 	if (ret == -EOPNOTSUPP)
 		SKIP(return, "this module has no INTERVAL");
 	ASSERT_EQ(0, ret);
-	sqe_interval(asyncrt_get_sqe(&ring), 5 * MSEC, 3, ASYNCRT_TICK_BURST, 42);
+	asyncrt_prep_interval(asyncrt_get_sqe(&ring), 5 * MSEC, 3, 0, ASYNCRT_TICK_BURST, 42);
 	ASSERT_EQ(1, asyncrt_submit(&ring));
 	for (i = 1; i <= 3; i++) {
 		ASSERT_EQ(0, next_cqe(&ring, &cqe, 30 * SEC));
@@ -66,7 +56,7 @@ TEST(cancel_ends_with_ecanceled)
 	if (ret == -EOPNOTSUPP)
 		SKIP(return, "this module has no INTERVAL");
 	ASSERT_EQ(0, ret);
-	sqe_interval(asyncrt_get_sqe(&ring), 2 * MSEC, 0, ASYNCRT_TICK_SKIP, 1);
+	asyncrt_prep_interval(asyncrt_get_sqe(&ring), 2 * MSEC, 0, 0, ASYNCRT_TICK_SKIP, 1);
 	ASSERT_EQ(1, asyncrt_submit(&ring));
 	while (ticks < 3) {
 		ASSERT_EQ(0, next_cqe(&ring, &cqe, 30 * SEC));
@@ -95,7 +85,7 @@ TEST(full_cq_holds_ticks_back_loses_none)
 		SKIP(return, "this module has no INTERVAL");
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(2, ring.cq.entries);
-	sqe_interval(asyncrt_get_sqe(&ring), 1 * MSEC, 10, ASYNCRT_TICK_BURST, 9);
+	asyncrt_prep_interval(asyncrt_get_sqe(&ring), 1 * MSEC, 10, 0, ASYNCRT_TICK_BURST, 9);
 	ASSERT_EQ(1, asyncrt_submit(&ring));
 
 	/* One slot is reserved for the terminal completion: one tick fits. */
@@ -125,9 +115,9 @@ TEST(bad_period_and_policy_einval)
 	if (ret == -EOPNOTSUPP)
 		SKIP(return, "this module has no INTERVAL");
 	ASSERT_EQ(0, ret);
-	sqe_interval(asyncrt_get_sqe(&ring), 999, 1, 0, 1);
-	sqe_interval(asyncrt_get_sqe(&ring), MSEC, 1, 3U << 1, 2);
-	sqe_interval(asyncrt_get_sqe(&ring), MSEC, 1, 1U << 7, 3);
+	asyncrt_prep_interval(asyncrt_get_sqe(&ring), 999, 1, 0, 0, 1);
+	asyncrt_prep_interval(asyncrt_get_sqe(&ring), MSEC, 1, 0, 3U << 1, 2);
+	asyncrt_prep_interval(asyncrt_get_sqe(&ring), MSEC, 1, 0, 1U << 7, 3);
 	ASSERT_EQ(3, asyncrt_submit(&ring));
 	for (int i = 1; i <= 3; i++) {
 		ASSERT_EQ(0, next_cqe(&ring, &cqe, 30 * SEC));

@@ -64,7 +64,7 @@ TEST(child_exit_cancels_nothing_of_the_parent)
 	pid_t pid;
 
 	ASSERT_EQ(0, asyncrt_ring_init(&ring, 8));
-	sqe_sleep(asyncrt_get_sqe(&ring), 50 * MSEC, 0, 0, 5);
+	asyncrt_prep_sleep(asyncrt_get_sqe(&ring), 50 * MSEC, 0, 0, 5);
 	ASSERT_EQ(1, asyncrt_submit(&ring));
 	pid = fork();
 	ASSERT_LE(0, pid);

@@ -56,7 +56,7 @@ TEST_F(link, successor_waits_for_predecessor)
 	struct asyncrt_cqe c[2];
 	uint64_t t0 = now_ns(CLOCK_MONOTONIC), t[2];
 
-	sqe_sleep(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), 20 * MSEC, 0, 0, 1);
+	asyncrt_prep_sleep(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), 20 * MSEC, 0, 0, 1);
 	asyncrt_prep_nop(asyncrt_get_sqe(&self->ring), 2);
 	ASSERT_EQ(2, asyncrt_submit(&self->ring));
 	ASSERT_EQ(0, collect(&self->ring, c, t, 2));
@@ -74,7 +74,7 @@ TEST_F(link, chain_of_sleeps_runs_in_sequence)
 	int i;
 
 	for (i = 0; i < 3; i++)
-		sqe_sleep(linked(asyncrt_get_sqe(&self->ring), i < 2 ? ASYNCRT_SQE_LINK : 0),
+		asyncrt_prep_sleep(linked(asyncrt_get_sqe(&self->ring), i < 2 ? ASYNCRT_SQE_LINK : 0),
 			  10 * MSEC, 0, 0, i);
 	ASSERT_EQ(3, asyncrt_submit(&self->ring));
 	ASSERT_EQ(0, collect(&self->ring, c, t, 3));
@@ -91,7 +91,7 @@ TEST_F(link, failure_cancels_the_rest)
 	struct asyncrt_sqe *sqe = linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK);
 	struct asyncrt_cqe c[3];
 
-	sqe_sleep(sqe, 3600 * SEC, 0, 0, 1);
+	asyncrt_prep_sleep(sqe, 3600 * SEC, 0, 0, 1);
 	sqe->flags |= ASYNCRT_SQE_TIMEOUT;
 	sqe->timeout_ns = 10 * MSEC;
 	asyncrt_prep_nop(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), 2);
@@ -111,7 +111,7 @@ TEST_F(link, hardlink_runs_after_failure)
 	struct asyncrt_sqe *sqe = linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_HARDLINK);
 	struct asyncrt_cqe c[2];
 
-	sqe_sleep(sqe, 3600 * SEC, 0, 0, 1);
+	asyncrt_prep_sleep(sqe, 3600 * SEC, 0, 0, 1);
 	sqe->flags |= ASYNCRT_SQE_TIMEOUT;
 	sqe->timeout_ns = 10 * MSEC;
 	asyncrt_prep_nop(asyncrt_get_sqe(&self->ring), 2);
@@ -163,7 +163,7 @@ TEST_F(link, sleep_then_wake_wakes_late)
 	sqe->fd = wq;
 	sqe->user_data = 1;
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
-	sqe_sleep(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), 20 * MSEC, 0, 0, 2);
+	asyncrt_prep_sleep(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), 20 * MSEC, 0, 0, 2);
 	sqe = asyncrt_get_sqe(&self->ring);
 	sqe->opcode = ASYNCRT_OP_WAKE;
 	sqe->fd = wq;
@@ -186,7 +186,7 @@ TEST_F(link, cancel_head_cancels_chain)
 	struct asyncrt_cqe c[3];
 	int i, cancelled = 0;
 
-	sqe_sleep(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), 3600 * SEC, 0, 0, 1);
+	asyncrt_prep_sleep(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), 3600 * SEC, 0, 0, 1);
 	asyncrt_prep_nop(asyncrt_get_sqe(&self->ring), 2);
 	ASSERT_EQ(2, asyncrt_submit(&self->ring));
 	sqe_cancel(asyncrt_get_sqe(&self->ring), 1, 0, 3);
@@ -202,8 +202,8 @@ TEST_F(link, cancel_waiting_successor)
 	struct asyncrt_cqe c[3];
 	int i;
 
-	sqe_sleep(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), 30 * MSEC, 0, 0, 1);
-	sqe_sleep(asyncrt_get_sqe(&self->ring), 3600 * SEC, 0, 0, 2);
+	asyncrt_prep_sleep(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), 30 * MSEC, 0, 0, 1);
+	asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), 3600 * SEC, 0, 0, 2);
 	ASSERT_EQ(2, asyncrt_submit(&self->ring));
 	sqe_cancel(asyncrt_get_sqe(&self->ring), 2, 0, 3);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
@@ -234,7 +234,7 @@ TEST_F(link, close_with_chains_in_flight)
 	int i;
 
 	for (i = 0; i < 12; i++)
-		sqe_sleep(linked(asyncrt_get_sqe(&self->ring), i % 4 != 3 ? ASYNCRT_SQE_LINK : 0),
+		asyncrt_prep_sleep(linked(asyncrt_get_sqe(&self->ring), i % 4 != 3 ? ASYNCRT_SQE_LINK : 0),
 			  3600 * SEC, 0, 0, i);
 	ASSERT_EQ(12, asyncrt_submit(&self->ring));
 	/* Teardown closes the instance with three chains waiting. */

@@ -54,7 +54,7 @@ TEST(fdinfo_shows_ring_state)
 	EXPECT_EQ(32, field(path, "cq-entries"));
 	EXPECT_EQ(0, field(path, "inflight"));
 	for (i = 0; i < 5; i++)
-		sqe_sleep(asyncrt_get_sqe(&ring), 3600 * SEC, 0, 0, i);
+		asyncrt_prep_sleep(asyncrt_get_sqe(&ring), 3600 * SEC, 0, 0, i);
 	asyncrt_prep_nop(asyncrt_get_sqe(&ring), 9);
 	ASSERT_EQ(6, asyncrt_submit(&ring));
 	EXPECT_EQ(6, field(path, "sq-head"));
@@ -121,7 +121,7 @@ TEST(tracepoints_follow_a_future)
 	ASSERT_EQ(0, write_file(path, "1"));
 
 	ASSERT_EQ(0, asyncrt_ring_init(&ring, 8));
-	sqe_sleep(asyncrt_get_sqe(&ring), 3600 * SEC, 0, 0, 0xabc);
+	asyncrt_prep_sleep(asyncrt_get_sqe(&ring), 3600 * SEC, 0, 0, 0xabc);
 	sqe_cancel(asyncrt_get_sqe(&ring), 0xabc, 0, 0xdef);
 	ASSERT_EQ(2, asyncrt_submit(&ring));
 	ASSERT_EQ(0, next_cqe(&ring, &cqe, 30 * SEC));
@@ -163,7 +163,7 @@ TEST(no_kernel_address_in_shared_memory)
 				asyncrt_prep_nop(sqe, j);
 				break;
 			case 1:
-				sqe_sleep(sqe, 1000, 0, 0, j);
+				asyncrt_prep_sleep(sqe, 1000, 0, 0, j);
 				break;
 			case 2:
 				sqe->opcode = 77;

@@ -13,16 +13,6 @@
 #include "kselftest_harness.h"
 #include "ring_util.h"
 
-static void sqe_poll(struct asyncrt_sqe *sqe, int fd, uint32_t events,
-		     uint32_t flags, uint64_t user_data)
-{
-	sqe->opcode = ASYNCRT_OP_POLL;
-	sqe->fd = fd;
-	sqe->events = events;
-	sqe->op_flags = flags;
-	sqe->user_data = user_data;
-}
-
 FIXTURE(poll) {
 	struct asyncrt_ring ring;
 	int p[2];
@@ -47,7 +37,7 @@ TEST_F(poll, waits_for_data)
 {
 	struct asyncrt_cqe cqe;
 
-	sqe_poll(asyncrt_get_sqe(&self->ring), self->p[0], POLLIN, 0, 1);
+	asyncrt_prep_poll(asyncrt_get_sqe(&self->ring), self->p[0], POLLIN, 0, 1);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
 	EXPECT_EQ(-ETIME, next_cqe(&self->ring, &cqe, 20 * MSEC));
 	ASSERT_EQ(1, write(self->p[1], "x", 1));
@@ -61,7 +51,7 @@ TEST_F(poll, ready_already_completes_at_once)
 {
 	struct asyncrt_cqe cqe;
 
-	sqe_poll(asyncrt_get_sqe(&self->ring), self->p[1], POLLOUT, 0, 2);
+	asyncrt_prep_poll(asyncrt_get_sqe(&self->ring), self->p[1], POLLOUT, 0, 2);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
 	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
 	EXPECT_EQ(POLLOUT, cqe.res & POLLOUT);
@@ -71,7 +61,7 @@ TEST_F(poll, hangup_reported)
 {
 	struct asyncrt_cqe cqe;
 
-	sqe_poll(asyncrt_get_sqe(&self->ring), self->p[0], POLLIN, 0, 3);
+	asyncrt_prep_poll(asyncrt_get_sqe(&self->ring), self->p[0], POLLIN, 0, 3);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
 	close(self->p[1]);
 	self->p[1] = dup(self->p[0]);	/* keep teardown's close harmless */
@@ -85,7 +75,7 @@ TEST_F(poll, multishot_edge_per_write_until_cancel)
 	char c;
 	int i;
 
-	sqe_poll(asyncrt_get_sqe(&self->ring), self->p[0], POLLIN, ASYNCRT_POLL_MULTI, 4);
+	asyncrt_prep_poll(asyncrt_get_sqe(&self->ring), self->p[0], POLLIN, ASYNCRT_POLL_MULTI, 4);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(1, write(self->p[1], "y", 1));
@@ -114,7 +104,7 @@ TEST_F(poll, socket_readable)
 	int sv[2];
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	sqe_poll(asyncrt_get_sqe(&self->ring), sv[0], POLLIN, 0, 6);
+	asyncrt_prep_poll(asyncrt_get_sqe(&self->ring), sv[0], POLLIN, 0, 6);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
 	ASSERT_EQ(5, send(sv[1], "hello", 5, 0));
 	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
@@ -128,7 +118,7 @@ TEST_F(poll, timeout_etime)
 	struct asyncrt_sqe *sqe = asyncrt_get_sqe(&self->ring);
 	struct asyncrt_cqe cqe;
 
-	sqe_poll(sqe, self->p[0], POLLIN, 0, 7);
+	asyncrt_prep_poll(sqe, self->p[0], POLLIN, 0, 7);
 	sqe->flags = ASYNCRT_SQE_TIMEOUT;
 	sqe->timeout_ns = 20 * MSEC;
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
@@ -141,7 +131,7 @@ TEST_F(poll, close_fd_while_polling_is_safe)
 	struct asyncrt_cqe cqe;
 
 	/* The op holds its own reference: closing our fd changes nothing. */
-	sqe_poll(asyncrt_get_sqe(&self->ring), self->p[0], POLLIN, 0, 8);
+	asyncrt_prep_poll(asyncrt_get_sqe(&self->ring), self->p[0], POLLIN, 0, 8);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
 	close(self->p[0]);
 	self->p[0] = dup(self->p[1]);
@@ -154,9 +144,9 @@ TEST_F(poll, bad_input)
 {
 	struct asyncrt_cqe cqe;
 
-	sqe_poll(asyncrt_get_sqe(&self->ring), 9999, POLLIN, 0, 1);
-	sqe_poll(asyncrt_get_sqe(&self->ring), self->p[0], 0, 0, 2);
-	sqe_poll(asyncrt_get_sqe(&self->ring), self->p[0], POLLIN, 1U << 3, 3);
+	asyncrt_prep_poll(asyncrt_get_sqe(&self->ring), 9999, POLLIN, 0, 1);
+	asyncrt_prep_poll(asyncrt_get_sqe(&self->ring), self->p[0], 0, 0, 2);
+	asyncrt_prep_poll(asyncrt_get_sqe(&self->ring), self->p[0], POLLIN, 1U << 3, 3);
 	ASSERT_EQ(3, asyncrt_submit(&self->ring));
 	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
 	EXPECT_EQ(-EBADF, cqe.res);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Small helpers the ring tests share: reap into an array, clocks in ns,
- * and prep helpers for entries the tests build by hand.
+ * and a CANCEL with any op_flags (the tests need malformed ones too). The
+ * other entries are prepared with libasyncrt's asyncrt_prep_*().
  */
 #ifndef _ASYNCRT_SELFTESTS_RING_UTIL_H
 #define _ASYNCRT_SELFTESTS_RING_UTIL_H
@@ -47,23 +48,11 @@ static inline int next_cqe(struct asyncrt_ring *ring, struct asyncrt_cqe *out,
 	return 0;
 }
 
-static inline void sqe_sleep(struct asyncrt_sqe *sqe, uint64_t ns, uint8_t clock,
-			     uint32_t flags, uint64_t user_data)
-{
-	sqe->opcode = ASYNCRT_OP_SLEEP;
-	sqe->ns = ns;
-	sqe->clock = clock;
-	sqe->op_flags = flags;
-	sqe->user_data = user_data;
-}
-
 static inline void sqe_cancel(struct asyncrt_sqe *sqe, uint64_t target,
 			      uint32_t flags, uint64_t user_data)
 {
-	sqe->opcode = ASYNCRT_OP_CANCEL;
-	sqe->target = target;
+	asyncrt_prep_cancel(sqe, target, user_data);
 	sqe->op_flags = flags;
-	sqe->user_data = user_data;
 }
 
 #define SEC	1000000000ULL

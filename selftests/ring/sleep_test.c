@@ -41,7 +41,7 @@ TEST_F(sleep, relative_never_early)
 	uint64_t t0 = now_ns(variant->clock);
 	struct asyncrt_cqe cqe;
 
-	sqe_sleep(asyncrt_get_sqe(&self->ring), 20 * MSEC, variant->uclock, 0, 5);
+	asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), 20 * MSEC, variant->uclock, 0, 5);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
 	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
 	EXPECT_LE(t0 + 20 * MSEC, now_ns(variant->clock));
@@ -56,7 +56,7 @@ TEST_F(sleep, absolute_deadline)
 	uint64_t deadline = now_ns(variant->clock) + 20 * MSEC;
 	struct asyncrt_cqe cqe;
 
-	sqe_sleep(asyncrt_get_sqe(&self->ring), deadline, variant->uclock,
+	asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), deadline, variant->uclock,
 		  ASYNCRT_TIMER_ABS, 6);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
 	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
@@ -68,7 +68,7 @@ TEST_F(sleep, absolute_past_completes_at_once)
 {
 	struct asyncrt_cqe cqe;
 
-	sqe_sleep(asyncrt_get_sqe(&self->ring), 1, variant->uclock, ASYNCRT_TIMER_ABS, 7);
+	asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), 1, variant->uclock, ASYNCRT_TIMER_ABS, 7);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
 	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
 	EXPECT_EQ(0, cqe.res);
@@ -81,7 +81,7 @@ TEST_F(sleep, many_complete_in_deadline_order)
 
 	/* Submitted in reverse: completions must come back sorted. */
 	for (i = 0; i < 32; i++)
-		sqe_sleep(asyncrt_get_sqe(&self->ring), (32 - i) * 5 * MSEC,
+		asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), (32 - i) * 5 * MSEC,
 			  variant->uclock, 0, 32 - i);
 	ASSERT_EQ(32, asyncrt_submit(&self->ring));
 	while (n < 32) {
@@ -99,10 +99,10 @@ TEST_F(sleep, bad_clock_and_flags_einval)
 	struct asyncrt_cqe cqe;
 	struct asyncrt_sqe *sqe;
 
-	sqe_sleep(asyncrt_get_sqe(&self->ring), MSEC, 3, 0, 1);
-	sqe_sleep(asyncrt_get_sqe(&self->ring), MSEC, variant->uclock, 1U << 5, 2);
+	asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), MSEC, 3, 0, 1);
+	asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), MSEC, variant->uclock, 1U << 5, 2);
 	sqe = asyncrt_get_sqe(&self->ring);
-	sqe_sleep(sqe, MSEC, variant->uclock, 0, 3);
+	asyncrt_prep_sleep(sqe, MSEC, variant->uclock, 0, 3);
 	sqe->count = 1;		/* a field SLEEP does not take */
 	ASSERT_EQ(3, asyncrt_submit(&self->ring));
 	for (int i = 1; i <= 3; i++) {
@@ -118,7 +118,7 @@ TEST_F(sleep, entry_timeout_gives_etime)
 	struct asyncrt_sqe *sqe = asyncrt_get_sqe(&self->ring);
 	struct asyncrt_cqe cqe;
 
-	sqe_sleep(sqe, 3600 * SEC, variant->uclock, 0, 9);
+	asyncrt_prep_sleep(sqe, 3600 * SEC, variant->uclock, 0, 9);
 	sqe->flags = ASYNCRT_SQE_TIMEOUT;
 	sqe->timeout_ns = 20 * MSEC;
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
@@ -133,7 +133,7 @@ TEST_F(sleep, entry_timeout_not_reached_keeps_result)
 	struct asyncrt_sqe *sqe = asyncrt_get_sqe(&self->ring);
 	struct asyncrt_cqe cqe;
 
-	sqe_sleep(sqe, 10 * MSEC, variant->uclock, 0, 10);
+	asyncrt_prep_sleep(sqe, 10 * MSEC, variant->uclock, 0, 10);
 	sqe->flags = ASYNCRT_SQE_TIMEOUT;
 	sqe->timeout_ns = 3600 * SEC;
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));

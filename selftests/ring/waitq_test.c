@@ -18,19 +18,6 @@
 #include "kselftest_harness.h"
 #include "ring_util.h"
 
-static void sqe_wait(struct asyncrt_sqe *sqe, int wq, const uint32_t *word,
-		     uint32_t value, uint64_t user_data)
-{
-	sqe->opcode = ASYNCRT_OP_WAIT;
-	sqe->fd = wq;
-	if (word) {
-		sqe->op_flags = ASYNCRT_WAIT_CMP;
-		sqe->addr = (uintptr_t)word;
-		sqe->value = value;
-	}
-	sqe->user_data = user_data;
-}
-
 static void sqe_wake(struct asyncrt_sqe *sqe, int op, int wq, uint64_t n,
 		     uint64_t user_data)
 {
@@ -82,7 +69,7 @@ TEST_F(wq, wait_then_wake)
 {
 	struct asyncrt_cqe cqe;
 
-	sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 1);
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 1);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
 	EXPECT_EQ(-ETIME, next_cqe(&self->ring, &cqe, 20 * MSEC));
 	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, self->wq, 0, 2);
@@ -104,7 +91,7 @@ TEST_F(wq, wake_nobody_stores_nothing)
 
 	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, self->wq, 0, 1);
 	EXPECT_EQ(0, run1(&self->ring, NULL));
-	sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 2);
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 2);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
 	EXPECT_EQ(-ETIME, next_cqe(&self->ring, &cqe, 20 * MSEC));
 }
@@ -118,10 +105,10 @@ TEST_F(wq, notify_stores_one_permit)
 	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_NOTIFY, self->wq, 0, 1);
 	EXPECT_EQ(0, run1(&self->ring, NULL));
 	/* Two notifies, one permit: the first WAIT takes it at once... */
-	sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 2);
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 2);
 	EXPECT_EQ(0, run1(&self->ring, NULL));
 	/* ...and the second waits. */
-	sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 3);
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 3);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
 	EXPECT_EQ(-ETIME, next_cqe(&self->ring, &cqe, 20 * MSEC));
 	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_NOTIFY, self->wq, 0, 4);
@@ -138,7 +125,7 @@ TEST_F(wq, wake_n_then_all)
 	int i, woken = 0;
 
 	for (i = 0; i < 5; i++)
-		sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 10 + i);
+		asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 10 + i);
 	ASSERT_EQ(5, asyncrt_submit(&self->ring));
 	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, self->wq, 2, 1);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
@@ -166,22 +153,22 @@ TEST_F(wq, compare_mismatch_eagain)
 {
 	uint32_t word = 5;
 
-	sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, &word, 4, 1);
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), self->wq, &word, 4, 1);
 	EXPECT_EQ(-EAGAIN, run1(&self->ring, NULL));
 }
 
 TEST_F(wq, bad_address_efault)
 {
-	sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, (uint32_t *)8, 0, 1);
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), self->wq, (uint32_t *)8, 0, 1);
 	EXPECT_EQ(-EFAULT, run1(&self->ring, NULL));
 }
 
 TEST_F(wq, bad_fds)
 {
-	sqe_wait(asyncrt_get_sqe(&self->ring), 9999, NULL, 0, 1);
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), 9999, NULL, 0, 1);
 	EXPECT_EQ(-EBADF, run1(&self->ring, NULL));
 	/* A file that is not a wait queue. */
-	sqe_wait(asyncrt_get_sqe(&self->ring), self->ring.fd, NULL, 0, 1);
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), self->ring.fd, NULL, 0, 1);
 	EXPECT_EQ(-EINVAL, run1(&self->ring, NULL));
 	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, 0, 0, 1);
 	EXPECT_EQ(-EINVAL, run1(&self->ring, NULL));
@@ -193,7 +180,7 @@ TEST_F(wq, wait_cancel_leaves_queue)
 {
 	struct asyncrt_cqe cqe;
 
-	sqe_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 1);
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 1);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
 	sqe_cancel(asyncrt_get_sqe(&self->ring), 1, 0, 2);
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
@@ -221,7 +208,7 @@ static int pingpong(int wq, _Atomic uint32_t *word, uint32_t me, int rounds)
 		return -1;
 	for (i = 0; i < rounds; i++) {
 		while (atomic_load(word) != me) {
-			sqe_wait(asyncrt_get_sqe(&ring), wq, (uint32_t *)word, !me, 1);
+			asyncrt_prep_wait(asyncrt_get_sqe(&ring), wq, (uint32_t *)word, !me, 1);
 			asyncrt_submit(&ring);
 			ret = next_cqe(&ring, &cqe, 60 * SEC);
 			if (ret || (cqe.res && cqe.res != -EAGAIN))
