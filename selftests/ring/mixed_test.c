@@ -22,24 +22,7 @@ TEST(mixed_batches_complete_exactly_once)
 	for (round = 0; round < 2000; round++) {
 		unsigned int seen = 0;
 
-		for (j = 0; j < 16; j++) {
-			struct asyncrt_sqe *sqe = asyncrt_get_sqe(&ring);
-
-			switch (j % 4) {
-			case 0:
-				asyncrt_prep_nop(sqe, j);
-				break;
-			case 1:
-				asyncrt_prep_sleep(sqe, 1000 * (round % 7), 0, 0, j);
-				break;
-			case 2:
-				sqe->opcode = 77;
-				sqe->user_data = j;
-				break;
-			default:
-				sqe_cancel(sqe, 12345, 0, j);
-			}
-		}
+		queue_mixed_round(&ring, 1000 * (round % 7));
 		ASSERT_EQ(16, asyncrt_submit(&ring));
 		for (j = 0; j < 16; j++) {
 			ASSERT_EQ(0, next_cqe(&ring, &cqe, 30 * SEC))

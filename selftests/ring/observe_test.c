@@ -155,24 +155,7 @@ TEST(no_kernel_address_in_shared_memory)
 	ASSERT_EQ(0, asyncrt_ring_init_params(&ring, &p));
 	/* Exercise every path that writes shared memory. */
 	for (round = 0; round < 4; round++) {
-		for (j = 0; j < 16; j++) {
-			struct asyncrt_sqe *sqe = asyncrt_get_sqe(&ring);
-
-			switch (j % 4) {
-			case 0:
-				asyncrt_prep_nop(sqe, j);
-				break;
-			case 1:
-				asyncrt_prep_sleep(sqe, 1000, 0, 0, j);
-				break;
-			case 2:
-				sqe->opcode = 77;
-				sqe->user_data = j;
-				break;
-			default:
-				sqe_cancel(sqe, 12345, 0, j);
-			}
-		}
+		queue_mixed_round(&ring, 1000);
 		ASSERT_EQ(16, asyncrt_submit(&ring));
 		for (j = 0; j < 16; j++) {
 			ASSERT_EQ(0, next_cqe(&ring, &cqe, 30 * SEC));

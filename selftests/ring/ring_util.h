@@ -55,6 +55,33 @@ static inline void sqe_cancel(struct asyncrt_sqe *sqe, uint64_t target,
 	sqe->op_flags = flags;
 }
 
+/*
+ * Queue one mixed round of 16 entries, user_data 0..15: NOPs and malformed
+ * entries (completed by the submission path itself), SLEEPs of @sleep_ns
+ * (completed by the instance's worker) and CANCELs of nothing.
+ */
+static inline void queue_mixed_round(struct asyncrt_ring *ring, uint64_t sleep_ns)
+{
+	for (int j = 0; j < 16; j++) {
+		struct asyncrt_sqe *sqe = asyncrt_get_sqe(ring);
+
+		switch (j % 4) {
+		case 0:
+			asyncrt_prep_nop(sqe, j);
+			break;
+		case 1:
+			asyncrt_prep_sleep(sqe, sleep_ns, 0, 0, j);
+			break;
+		case 2:
+			sqe->opcode = 77;
+			sqe->user_data = j;
+			break;
+		default:
+			sqe_cancel(sqe, 12345, 0, j);
+		}
+	}
+}
+
 #define SEC	1000000000ULL
 #define MSEC	1000000ULL
 
