@@ -20,23 +20,6 @@
 #include "kselftest_harness.h"
 #include "executor/rt_helpers.h"
 
-/* The example binary: in the guest's /examples, or beside the build. */
-static int find_example(char *path, size_t size, const char *name)
-{
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, size, "/examples/%s", name);
-	if (!access(path, X_OK))
-		return 0;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return -1;
-	exe[n] = 0;
-	snprintf(path, size, "%s/../../examples/%s", dirname(exe), name);
-	return access(path, X_OK);
-}
-
 /* Run @argv, its output into @out; returns the exit status or -1. */
 static int run(char *const argv[], char *out, size_t size)
 {

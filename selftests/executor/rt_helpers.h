@@ -7,6 +7,11 @@
 #ifndef _ASYNCRT_RT_HELPERS_H
 #define _ASYNCRT_RT_HELPERS_H
 
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
+
 #include "asyncrt_rt.h"
 
 #define MS	1000000ULL
@@ -32,5 +37,22 @@
 	{									\
 		asyncrt_rt_destroy(self->rt);					\
 	}
+
+/* An example binary: in the guest's /examples, or beside the build. */
+static inline int find_example(char *path, size_t size, const char *name)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, size, "/examples/%s", name);
+	if (!access(path, X_OK))
+		return 0;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return -1;
+	exe[n] = 0;
+	snprintf(path, size, "%s/../../examples/%s", dirname(exe), name);
+	return access(path, X_OK);
+}
 
 #endif /* _ASYNCRT_RT_HELPERS_H */
