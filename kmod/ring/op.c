@@ -142,9 +142,17 @@ static int art_op_init(struct art_future *f, void *arg)
 	op->gate = sp->gated ? ART_GATE_WAIT : ART_GATE_OPEN;
 	op->hardlink = sp->sqe->flags & ASYNCRT_SQE_HARDLINK;
 	if (sp->sqe->flags & ASYNCRT_SQE_TIMEOUT) {
+		u64 ns = sp->sqe->timeout_ns, now;
+		unsigned int flags = 0;
+
+		/* Counted from submission, or for a linked op from its start. */
+		if (!sp->gated) {
+			now = art_now(ring->rt, sp->timeout_clock);
+			ns = ns > U64_MAX - now ? U64_MAX : now + ns;
+			flags = ART_TIMER_ABS;
+		}
 		op->timeout_off = ALIGN(sp->size, 8) / 8;
-		art_sleep_init(art_op_timeout(op), sp->timeout_clock,
-			       sp->sqe->timeout_ns, 0);
+		art_sleep_init(art_op_timeout(op), sp->timeout_clock, ns, flags);
 	}
 	if (sp->def->issue) {
 		struct art_deferred_op *d = container_of(op, struct art_deferred_op, op);

@@ -45,8 +45,22 @@ int art_sleep_op_init(struct art_op *op, const struct art_sqe *sqe)
 	struct art_sleep_op *so = container_of(op, struct art_sleep_op, op);
 	clockid_t clock;
 
+	u64 ns = sqe->arg;
+
 	art_clock_from_uapi(sqe->clock, &clock);
-	art_sleep_init(&so->sleep, clock, sqe->arg,
+	/*
+	 * A relative sleep counts from its submission, not from whenever the
+	 * worker first polls it; a linked one counts from its start, when
+	 * its predecessor releases it, so it stays relative until then.
+	 */
+	if (!(sqe->op_flags & ASYNCRT_TIMER_ABS) && op->gate == ART_GATE_OPEN) {
+		u64 now = art_now(op->ring->rt, clock);
+
+		ns = ns > U64_MAX - now ? U64_MAX : now + ns;
+		art_sleep_init(&so->sleep, clock, ns, ART_TIMER_ABS);
+		return 0;
+	}
+	art_sleep_init(&so->sleep, clock, ns,
 		       sqe->op_flags & ASYNCRT_TIMER_ABS ? ART_TIMER_ABS : 0);
 	return 0;
 }
