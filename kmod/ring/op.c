@@ -19,7 +19,8 @@ struct art_op_spawn {
 	const struct art_opdef *def;
 	const struct art_sqe *sqe;
 	clockid_t timeout_clock;
-	size_t size;			/* the op's own part, before a timeout */
+	u8 timeout_off;			/* as in struct art_op */
+	u8 link_off;
 	struct art_op *next;		/* linked successor, already spawned */
 	bool gated;
 	struct art_op **out;
@@ -34,6 +35,11 @@ struct art_task *art_op_task(struct art_op *op)
 static struct art_sleep *art_op_timeout(struct art_op *op)
 {
 	return op->timeout_off ? (void *)op + op->timeout_off * 8 : NULL;
+}
+
+static struct art_op_link *art_op_link(struct art_op *op)
+{
+	return op->link_off ? (void *)op + op->link_off * 8 : NULL;
 }
 
 static struct hlist_head *art_op_bucket(struct art_ring *ring, u64 user_data)
@@ -72,7 +78,7 @@ static enum art_poll art_op_poll(struct art_future *f, struct art_cx *cx, long *
 static void art_op_release_locked(struct art_op *succ, bool ok)
 	__must_hold(&succ->ring->ops_lock)
 {
-	succ->prev = NULL;
+	art_op_link(succ)->prev = NULL;
 	/* Pairs with the acquire in art_op_poll(). */
 	smp_store_release(&succ->gate, ok ? ART_GATE_OPEN : ART_GATE_CANCEL);
 	art_wake(art_op_task(succ));
@@ -99,6 +105,7 @@ static void art_op_drop(struct art_future *f, long res)
 {
 	struct art_op *op = container_of(f, struct art_op, fut);
 	struct art_sleep *timeout = art_op_timeout(op);
+	struct art_op_link *link = art_op_link(op);
 	struct art_ring *ring = op->ring;
 
 	if (op->deferred) {
@@ -114,11 +121,11 @@ static void art_op_drop(struct art_future *f, long res)
 
 	spin_lock(&ring->ops_lock);
 	hlist_del(&op->node);
-	if (op->prev)
-		op->prev->next = NULL;
+	if (link && link->prev)
+		art_op_link(link->prev)->next = NULL;
 	art_ring_post(ring, op->user_data, clamp_t(long, res, S32_MIN, S32_MAX), 0);
-	if (op->next)
-		art_op_release_locked(op->next, res >= 0 || op->hardlink);
+	if (link && link->next)
+		art_op_release_locked(link->next, res >= 0 || op->hardlink);
 	spin_unlock(&ring->ops_lock);
 }
 
@@ -141,7 +148,8 @@ static int art_op_init(struct art_future *f, void *arg)
 	op->opcode = sp->sqe->opcode;
 	op->gate = sp->gated ? ART_GATE_WAIT : ART_GATE_OPEN;
 	op->hardlink = sp->sqe->flags & ASYNCRT_SQE_HARDLINK;
-	if (sp->sqe->flags & ASYNCRT_SQE_TIMEOUT) {
+	op->link_off = sp->link_off;
+	if (sp->timeout_off) {
 		u64 ns = sp->sqe->timeout_ns, now;
 		unsigned int flags = 0;
 
@@ -151,7 +159,7 @@ static int art_op_init(struct art_future *f, void *arg)
 			ns = ns > U64_MAX - now ? U64_MAX : now + ns;
 			flags = ART_TIMER_ABS;
 		}
-		op->timeout_off = ALIGN(sp->size, 8) / 8;
+		op->timeout_off = sp->timeout_off;
 		art_sleep_init(art_op_timeout(op), sp->timeout_clock, ns, flags);
 	}
 	if (sp->def->issue) {
@@ -174,8 +182,8 @@ static int art_op_init(struct art_future *f, void *arg)
 	spin_lock(&ring->ops_lock);
 	hlist_add_head(&op->node, art_op_bucket(ring, op->user_data));
 	if (sp->next) {
-		op->next = sp->next;
-		sp->next->prev = op;
+		art_op_link(op)->next = sp->next;
+		art_op_link(sp->next)->prev = op;
 	}
 	spin_unlock(&ring->ops_lock);
 	*sp->out = op;
@@ -196,21 +204,27 @@ int art_op_submit(struct art_ring *ring, const struct art_sqe *sqe,
 	struct art_op_spawn sp = {
 		.ring = ring, .def = def, .sqe = sqe,
 		.next = next, .gated = gated, .out = out,
-		.size = def->issue ? sizeof(struct art_deferred_op) : def->size,
 	};
-	size_t size = sp.size;
+	size_t size = def->issue ? sizeof(struct art_deferred_op) : def->size;
 	struct art_task *task;
 	int ret;
 
-	/* timeout_off is a u8 count of 8-byte words. */
-	BUILD_BUG_ON(sizeof(struct art_interval_op) > 255 * 8);
-	BUILD_BUG_ON(sizeof(struct art_poll_op) > 255 * 8);
-	BUILD_BUG_ON(sizeof(struct art_deferred_op) > 255 * 8);
+	/* The parts only some ops have, at u8 counts of 8-byte words. */
+	BUILD_BUG_ON(sizeof(struct art_interval_op) + sizeof(struct art_sleep) > 254 * 8);
+	BUILD_BUG_ON(sizeof(struct art_poll_op) + sizeof(struct art_sleep) > 254 * 8);
+	BUILD_BUG_ON(sizeof(struct art_deferred_op) > 254 * 8);
 	if (sqe->flags & ASYNCRT_SQE_TIMEOUT) {
 		ret = art_clock_from_uapi(sqe->clock, &sp.timeout_clock);
 		if (ret)
 			return ret;
-		size = ALIGN(size, 8) + sizeof(struct art_sleep);
+		size = ALIGN(size, 8);
+		sp.timeout_off = size / 8;
+		size += sizeof(struct art_sleep);
+	}
+	if (gated || next) {
+		size = ALIGN(size, 8);
+		sp.link_off = size / 8;
+		size += sizeof(struct art_op_link);
 	}
 	task = art_spawn(ring->rt, size, art_op_init, &sp, ART_SPAWN_DETACHED);
 	return IS_ERR(task) ? PTR_ERR(task) : 0;

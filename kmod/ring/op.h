@@ -28,6 +28,7 @@
 #include <linux/asyncrt.h>
 #include <linux/list.h>
 #include <linux/poll.h>
+#include <linux/timerqueue.h>
 #include <linux/wait.h>
 
 #include "opdef.h"
@@ -40,18 +41,30 @@ enum {
 	ART_GATE_CANCEL,		/* it failed: complete with -ECANCELED */
 };
 
+/*
+ * 48 bytes. What only some ops need follows the opcode's own state, at
+ * offsets counted in 8-byte words: the entry's timeout and, for an entry
+ * of a chain, its links. A pending SLEEP is then 48 + 32 bytes, and with
+ * the task's 48-byte header fits the core's 128-byte task objects.
+ */
 struct art_op {
 	struct art_future fut;
 	struct art_ring *ring;
 	struct hlist_node node;		/* ring->ops, under ring->ops_lock */
 	u64 user_data;
-	struct art_op *next;		/* linked successor, under ops_lock */
-	struct art_op *prev;		/* linked predecessor, under ops_lock */
 	u8 opcode;
 	u8 timeout_off;			/* 0, or where the timeout sleep is, / 8 */
+	u8 link_off;			/* 0, or where struct art_op_link is, / 8 */
 	u8 gate;			/* ART_GATE_* */
 	bool hardlink;			/* the successor runs however we end */
 	bool deferred;			/* a run-at-once opcode, run by the worker */
+	u8 priv;			/* the opcode's own bits */
+};
+
+/* An entry of a chain: its neighbours, under ring->ops_lock. */
+struct art_op_link {
+	struct art_op *next;		/* linked successor */
+	struct art_op *prev;		/* linked predecessor */
 };
 
 /* A run-at-once opcode that a link made wait for its predecessor. */
@@ -67,10 +80,19 @@ struct art_held {
 	struct art_op *op;
 };
 
+/*
+ * A SLEEP: its deadline in the instance's timer queue of its clock. Until
+ * it is armed, tn.expires holds a linked sleep's relative duration.
+ */
 struct art_sleep_op {
 	struct art_op op;
-	struct art_sleep sleep;
+	struct timerqueue_node tn;
 };
+
+/* A SLEEP's op->priv, written under its clock's tq->lock once armed. */
+#define ART_SLEEP_CLOCK		0x3	/* the ASYNCRT_CLOCK_* */
+#define ART_SLEEP_ARMED		BIT(2)	/* in the tree, or fired */
+#define ART_SLEEP_FIRED		BIT(3)	/* out of the tree: the deadline passed */
 
 struct art_interval_op {
 	struct art_op op;
@@ -116,5 +138,14 @@ int art_op_submit(struct art_ring *ring, const struct art_sqe *sqe,
 void art_op_chain_release(struct art_ring *ring, struct art_op *op, bool ok);
 struct art_task *art_op_task(struct art_op *op);
 unsigned int art_ring_cancel(struct art_ring *ring, u64 user_data, bool all);
+
+/* timer.c */
+void art_tq_init(struct art_ring *ring);
+void art_tq_exit(struct art_ring *ring);
+void art_tq_arm(struct art_ring *ring, struct art_sleep_op *so, u8 clock,
+		u64 deadline);
+bool art_tq_armed(struct art_sleep_op *so);
+bool art_tq_fired(struct art_ring *ring, struct art_sleep_op *so);
+void art_tq_cancel(struct art_ring *ring, struct art_sleep_op *so);
 
 #endif /* _ASYNCRT_RING_OP_H */

@@ -94,6 +94,7 @@ struct art_ring *art_ring_alloc(void)
 	spin_lock_init(&ring->ops_lock);
 	INIT_LIST_HEAD(&ring->held);
 	init_waitqueue_head(&ring->cq_wait);
+	art_tq_init(ring);
 	return ring;
 }
 
@@ -106,6 +107,7 @@ void art_ring_free(struct art_ring *ring)
 {
 	if (ring->rt)
 		art_rt_destroy(ring->rt);
+	art_tq_exit(ring);
 	kvfree(ring->chain);
 	kvfree(ring->ops);
 	art_region_free(&ring->sqes_mem);
@@ -168,9 +170,15 @@ int art_ring_setup(struct art_ring *ring, struct asyncrt_params *p)
 	ret = art_region_alloc(&ring->sqes_mem, sq_entries * sizeof(struct asyncrt_sqe));
 	if (ret)
 		goto err_sqes;
-	/* In flight <= CQ size, so this many buckets keeps CANCEL O(1). */
-	ring->ops_bits = ilog2(cq_entries);
-	ring->ops = kvcalloc(cq_entries, sizeof(*ring->ops), GFP_KERNEL_ACCOUNT);
+	/*
+	 * In flight <= min(CQ size, max_inflight): one bucket per entry that
+	 * can be in flight keeps CANCEL O(1) without sizing the hash for a
+	 * CQ much larger than the in-flight bound. At least two buckets:
+	 * hash_64() cannot make a 0-bit hash.
+	 */
+	ring->ops_bits = ilog2(roundup_pow_of_two(max(min(cq_entries, inflight), 2U)));
+	ring->ops = kvcalloc(1U << ring->ops_bits, sizeof(*ring->ops),
+			     GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
 	if (!ring->ops)
 		goto err_ops;

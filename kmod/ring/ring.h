@@ -12,6 +12,8 @@
 #include <linux/mm_types.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
+#include <linux/hrtimer.h>
+#include <linux/timerqueue.h>
 #include <uapi/linux/asyncrt.h>
 
 struct art_runtime;
@@ -44,6 +46,15 @@ struct art_region {
 	unsigned int nr_pages;
 	void *vaddr;
 };
+
+/* One per clock: the SLEEPs pending on it, and one hrtimer (timer.c). */
+struct art_tq {
+	spinlock_t lock;		/* irq-safe: the hrtimer callback takes it */
+	struct timerqueue_head q;
+	struct hrtimer timer;
+};
+
+#define ART_RING_CLOCKS	3		/* ASYNCRT_CLOCK_* */
 
 struct art_ring {
 	/* Serialises setup and submission; never taken in atomic context. */
@@ -84,6 +95,8 @@ struct art_ring {
 	spinlock_t ops_lock;
 	struct hlist_head *ops;
 	unsigned int ops_bits;
+
+	struct art_tq tq[ART_RING_CLOCKS];
 
 	/* Private copies of a chain being submitted, under submit_lock. */
 	struct art_sqe *chain;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SLEEP and INTERVAL: the core's hrtimer futures behind the ring.
+ * SLEEP, on the instance's timer queue (timer.c), and INTERVAL, on the
+ * core's hrtimer future.
  *
  * INTERVAL is multishot. Each tick is posted as an ASYNCRT_CQE_F_MORE
  * completion in the CQ space left over after every reservation; when there
@@ -12,6 +13,7 @@
 #include <linux/errno.h>
 #include <linux/time.h>
 
+#include "../core/core.h"
 #include "ring.h"
 #include "op.h"
 
@@ -40,28 +42,43 @@ int art_sleep_op_prep(const struct art_sqe *sqe)
 	return art_clock_from_uapi(sqe->clock, &clock);
 }
 
+/* Arm a SLEEP for @ns from now, or with @abs at the deadline @ns. */
+static void art_sleep_op_start(struct art_ring *ring, struct art_sleep_op *so,
+			       u64 ns, bool abs)
+{
+	u8 clock = so->op.priv & ART_SLEEP_CLOCK;
+	clockid_t id;
+
+	if (!abs) {
+		u64 now;
+
+		art_clock_from_uapi(clock, &id);
+		now = art_now(ring->rt, id);
+		ns = ns > U64_MAX - now ? U64_MAX : now + ns;
+	}
+	art_tq_arm(ring, so, clock, ns);
+}
+
+/*
+ * A SLEEP waits in its instance's timer queue (timer.c). A relative sleep
+ * counts from its submission, not from whenever the worker first polls it;
+ * a linked one counts from its start, when its predecessor releases it, so
+ * it stays relative until its first poll with the gate open.
+ */
 int art_sleep_op_init(struct art_op *op, const struct art_sqe *sqe)
 {
 	struct art_sleep_op *so = container_of(op, struct art_sleep_op, op);
-	clockid_t clock;
 
-	u64 ns = sqe->arg;
-
-	art_clock_from_uapi(sqe->clock, &clock);
-	/*
-	 * A relative sleep counts from its submission, not from whenever the
-	 * worker first polls it; a linked one counts from its start, when
-	 * its predecessor releases it, so it stays relative until then.
-	 */
-	if (!(sqe->op_flags & ASYNCRT_TIMER_ABS) && op->gate == ART_GATE_OPEN) {
-		u64 now = art_now(op->ring->rt, clock);
-
-		ns = ns > U64_MAX - now ? U64_MAX : now + ns;
-		art_sleep_init(&so->sleep, clock, ns, ART_TIMER_ABS);
+	/* The point of the timer queue: a pending SLEEP in one task object. */
+	BUILD_BUG_ON(sizeof(struct art_task) + sizeof(struct art_sleep_op) >
+		     ART_TASK_OBJ_SIZE);
+	op->priv = sqe->clock;
+	if (op->gate != ART_GATE_OPEN && !(sqe->op_flags & ASYNCRT_TIMER_ABS)) {
+		so->tn.expires = min_t(u64, sqe->arg, KTIME_MAX);
 		return 0;
 	}
-	art_sleep_init(&so->sleep, clock, ns,
-		       sqe->op_flags & ASYNCRT_TIMER_ABS ? ART_TIMER_ABS : 0);
+	art_sleep_op_start(op->ring, so, sqe->arg,
+			   sqe->op_flags & ASYNCRT_TIMER_ABS);
 	return 0;
 }
 
@@ -69,14 +86,17 @@ enum art_poll art_sleep_op_poll(struct art_op *op, struct art_cx *cx, long *res)
 {
 	struct art_sleep_op *so = container_of(op, struct art_sleep_op, op);
 
-	return art_sleep_poll(&so->sleep, cx, res);
+	if (!art_tq_armed(so))
+		art_sleep_op_start(op->ring, so, so->tn.expires, false);
+	if (!art_tq_fired(op->ring, so))
+		return ART_PENDING;
+	*res = 0;
+	return ART_READY;
 }
 
 void art_sleep_op_drop(struct art_op *op, long res)
 {
-	struct art_sleep_op *so = container_of(op, struct art_sleep_op, op);
-
-	art_sleep_drop(&so->sleep);
+	art_tq_cancel(op->ring, container_of(op, struct art_sleep_op, op));
 }
 
 /* Shorter periods would only measure how fast the CQ fills. */

@@ -78,6 +78,25 @@ TEST_F(dev, setup_rejects_bad_sizes)
 	EXPECT_EQ(0, setup(self->fd, &self->p));
 }
 
+TEST_F(dev, setup_accepts_the_largest_cq)
+{
+	unsigned int *entries;
+	void *rings;
+
+	self->p.cq_entries = ASYNCRT_MAX_CQ_ENTRIES;
+	ASSERT_EQ(0, setup(self->fd, &self->p));
+	EXPECT_EQ(ASYNCRT_MAX_CQ_ENTRIES, self->p.cq_entries);
+	EXPECT_LE(self->p.cq_off.cqes +
+		  (uint64_t)ASYNCRT_MAX_CQ_ENTRIES * sizeof(struct asyncrt_cqe),
+		  self->p.rings_size);
+	rings = mmap(NULL, self->p.rings_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     self->fd, ASYNCRT_OFF_RINGS);
+	ASSERT_NE(MAP_FAILED, rings);
+	entries = (unsigned int *)((char *)rings + self->p.cq_off.ring_entries);
+	EXPECT_EQ(ASYNCRT_MAX_CQ_ENTRIES, *entries);
+	munmap(rings, self->p.rings_size);
+}
+
 TEST_F(dev, setup_rejects_flags_and_reserved)
 {
 	self->p.flags = 1;

@@ -6,6 +6,8 @@
  * per-entry timeout (ASYNCRT_SQE_TIMEOUT) turning a long sleep into -ETIME.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 
 #include "kselftest_harness.h"
 #include "ring_util.h"
@@ -152,6 +154,143 @@ TEST_F(sleep, timeout_on_run_at_once_opcode_einval)
 	ASSERT_EQ(1, asyncrt_submit(&self->ring));
 	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
 	EXPECT_EQ(-EINVAL, cqe.res);
+}
+
+/*
+ * Pending sleeps share one timer per clock: cancelling the earliest must
+ * leave the others armed, and a later submission with an earlier deadline
+ * must not wait for the one armed before it.
+ */
+TEST_F(sleep, cancel_earliest_rearms_the_rest)
+{
+	uint64_t t0 = now_ns(variant->clock);
+	struct asyncrt_cqe cqe;
+
+	asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), 3600 * SEC, variant->uclock, 0, 1);
+	asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), 30 * MSEC, variant->uclock, 0, 2);
+	asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), 10 * MSEC, variant->uclock, 0, 3);
+	ASSERT_EQ(3, asyncrt_submit(&self->ring));
+	sqe_cancel(asyncrt_get_sqe(&self->ring), 3, 0, 4);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+	/* The CANCEL and its target, in either order. */
+	if (cqe.user_data == 4) {
+		EXPECT_EQ(1, cqe.res);
+		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+		EXPECT_EQ(3, cqe.user_data);
+		EXPECT_EQ(-ECANCELED, cqe.res);
+	} else {
+		EXPECT_EQ(3, cqe.user_data);
+		EXPECT_EQ(-ECANCELED, cqe.res);
+		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+		EXPECT_EQ(4, cqe.user_data);
+		EXPECT_EQ(1, cqe.res);
+	}
+	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+	EXPECT_EQ(2, cqe.user_data);
+	EXPECT_EQ(0, cqe.res);
+	EXPECT_LE(t0 + 30 * MSEC, now_ns(variant->clock));
+	EXPECT_EQ(0, asyncrt_cq_ready(&self->ring));
+}
+
+/* A sleep on another clock is not held back by this clock's timer. */
+TEST_F(sleep, clocks_fire_independently)
+{
+	uint8_t other = variant->uclock == ASYNCRT_CLOCK_MONOTONIC ?
+			ASYNCRT_CLOCK_REALTIME : ASYNCRT_CLOCK_MONOTONIC;
+	struct asyncrt_cqe cqe;
+
+	asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), 3600 * SEC, variant->uclock, 0, 1);
+	asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), 10 * MSEC, other, 0, 2);
+	ASSERT_EQ(2, asyncrt_submit(&self->ring));
+	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+	EXPECT_EQ(2, cqe.user_data);
+	EXPECT_EQ(0, cqe.res);
+	EXPECT_EQ(0, asyncrt_cq_ready(&self->ring));
+}
+
+#define MAX_INFLIGHT_PARAM	"/sys/module/asyncrt/parameters/max_inflight"
+/* More than the 131,072 entries the CQ was once limited to. */
+#define MANY_PENDING		140000
+
+static long read_param(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static int write_param(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fprintf(f, "%ld\n", v) < 0 ? -1 : 0;
+	return fclose(f) ? -1 : ret;
+}
+
+FIXTURE(many) {
+	struct asyncrt_ring ring;
+	bool ring_up;
+	long saved;
+};
+
+FIXTURE_SETUP(many)
+{
+	struct asyncrt_params p = {
+		.sq_entries = 4096,
+		.cq_entries = 2 * MANY_PENDING,
+		.max_inflight = MANY_PENDING,
+	};
+	int ret;
+
+	self->ring_up = false;
+	self->saved = read_param(MAX_INFLIGHT_PARAM);
+	if (self->saved < 0)
+		SKIP(return, "cannot read %s", MAX_INFLIGHT_PARAM);
+	if (self->saved < MANY_PENDING && write_param(MAX_INFLIGHT_PARAM, MANY_PENDING))
+		SKIP(return, "max_inflight is %ld and not writable (not root?)", self->saved);
+	ret = asyncrt_ring_init_params(&self->ring, &p);
+	ASSERT_EQ(0, ret) TH_LOG("%s", asyncrt_strerror_hint(ret));
+	self->ring_up = true;
+}
+
+FIXTURE_TEARDOWN(many)
+{
+	if (self->ring_up)
+		asyncrt_ring_exit(&self->ring);
+	if (self->saved >= 0 && self->saved < MANY_PENDING)
+		write_param(MAX_INFLIGHT_PARAM, self->saved);
+}
+
+/*
+ * Every pending entry holds a CQ slot, so this many pending sleeps needs a
+ * CQ larger than the old limit; the in-flight bound still holds after it.
+ */
+TEST_F_TIMEOUT(many, sleeps_pending_beyond_old_cq_limit, 600)
+{
+	struct asyncrt_sqe *sqe;
+	int done = 0, ret;
+
+	while (done < MANY_PENDING) {
+		while (done < MANY_PENDING && (sqe = asyncrt_get_sqe(&self->ring)))
+			asyncrt_prep_sleep(sqe, 3600 * SEC, ASYNCRT_CLOCK_MONOTONIC, 0, done++);
+		ret = asyncrt_submit(&self->ring);
+		ASSERT_LT(0, ret) TH_LOG("submit after %d: %d", done, ret);
+	}
+	EXPECT_EQ(0, asyncrt_cq_ready(&self->ring));
+	/* At max_inflight: one more entry stays in the SQ. */
+	asyncrt_prep_nop(asyncrt_get_sqe(&self->ring), ~0ULL);
+	EXPECT_EQ(-EBUSY, asyncrt_submit(&self->ring));
+	EXPECT_EQ(0, asyncrt_cq_ready(&self->ring));
 }
 
 TEST_HARNESS_MAIN

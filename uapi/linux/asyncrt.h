@@ -178,7 +178,7 @@ struct asyncrt_cq_offsets {
 
 /* Limits: requested sizes are rounded up to a power of two. */
 #define ASYNCRT_MAX_SQ_ENTRIES	4096
-#define ASYNCRT_MAX_CQ_ENTRIES	(2 * 65536)
+#define ASYNCRT_MAX_CQ_ENTRIES	(1U << 22)
 
 /* ASYNCRT_IOC_SETUP argument */
 struct asyncrt_params {
