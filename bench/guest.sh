@@ -18,7 +18,7 @@ only=$(cmd only)
 
 if [ "$size" = full ]; then
 	REPS=5 NOP_MS=1000 SPAWN_MS=1000 KSCALE=1000000 KMEM=1000000
-	TSCALE="1000 10000 100000" LAT_N=100000 KLAT_N=100000 WAKE_N=20000
+	TSCALE="1000 10000 100000 1000000" LAT_N=100000 KLAT_N=100000 WAKE_N=20000
 	USPAWN_N=1000000 STORM_N=100000 ECHO_MS=2000
 else
 	size=quick
@@ -57,7 +57,7 @@ kbench() { # kbench <args...>
 }
 
 say "bench $size on $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, reps=$REPS"
-# Let 100,000 pending sleeps into one instance.
+# Let 1,000,000 pending sleeps (tscale, full mode) into one instance.
 echo 1048576 > /sys/module/asyncrt/parameters/max_inflight
 
 if want nop; then

@@ -5,12 +5,11 @@
  * advertised in the features returned by setup.
  */
 #include <linux/kernel.h>
-#include <linux/nospec.h>
 
 #include "opdef.h"
 #include "op.h"
 
-static const struct art_opdef art_opdefs[ASYNCRT_OP_LAST] = {
+const struct art_opdef art_opdefs[ASYNCRT_OP_LAST] = {
 	[ASYNCRT_OP_NOP] = {
 		.name	= "NOP",
 		.prep	= art_nop_prep,
@@ -66,16 +65,6 @@ static const struct art_opdef art_opdefs[ASYNCRT_OP_LAST] = {
 		.issue	= art_cancel_issue,
 	},
 };
-
-const struct art_opdef *art_opdef(u8 opcode)
-{
-	const struct art_opdef *def;
-
-	if (opcode >= ASYNCRT_OP_LAST)
-		return NULL;
-	def = &art_opdefs[array_index_nospec(opcode, ASYNCRT_OP_LAST)];
-	return def->prep ? def : NULL;
-}
 
 /* What setup advertises: exactly the opcodes in the table above. */
 u32 art_opdef_features(void)

@@ -11,6 +11,7 @@
 #define _ASYNCRT_RING_OPDEF_H
 
 #include <linux/types.h>
+#include <linux/nospec.h>
 #include <linux/asyncrt.h>
 #include <uapi/linux/asyncrt.h>
 
@@ -50,8 +51,19 @@ struct art_opdef {
 };
 
 /* opdef.c */
-const struct art_opdef *art_opdef(u8 opcode);
+extern const struct art_opdef art_opdefs[ASYNCRT_OP_LAST];
 u32 art_opdef_features(void);
+
+/* An opcode's entry, or NULL; inline: the submission path asks per entry. */
+static inline const struct art_opdef *art_opdef(u8 opcode)
+{
+	const struct art_opdef *def;
+
+	if (opcode >= ASYNCRT_OP_LAST)
+		return NULL;
+	def = &art_opdefs[array_index_nospec(opcode, ASYNCRT_OP_LAST)];
+	return def->prep ? def : NULL;
+}
 
 /* nop.c */
 int art_nop_prep(const struct art_sqe *sqe);

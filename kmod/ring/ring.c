@@ -32,6 +32,7 @@
 #include <linux/overflow.h>
 #include <linux/log2.h>
 #include <linux/asyncrt.h>
+#include <linux/indirect_call_wrapper.h>
 
 #include "ring.h"
 #include "opdef.h"
@@ -501,23 +502,61 @@ static int art_sqe_check(const struct art_sqe *sqe)
 static long art_ring_issue(struct art_ring *ring, const struct art_opdef *def,
 			   const struct art_sqe *sqe)
 {
-	struct file *file = NULL;
+	struct file *file;
 	long res;
 
-	if (def->takes_fd) {
-		file = fget(sqe->fd);
-		if (!file)
-			return -EBADF;
-	}
+	/* NOP is what a batch of cheap entries is made of: call it directly. */
+	if (!def->takes_fd)
+		return INDIRECT_CALL_1(def->issue, art_nop_issue, ring, sqe, NULL);
+	file = fget(sqe->fd);
+	if (!file)
+		return -EBADF;
 	res = def->issue(ring, sqe, file);
-	if (file)
-		fput(file);
+	fput(file);
 	return res;
 }
 
 /*
- * Start a chain of @n accepted entries (n is 1 without links); each has a
- * CQ slot reserved. A chain with a malformed entry runs no entry at all.
+ * Accept one entry that is not part of a chain (the common case): run it or
+ * start it, and batch what completes now. A task op that started posts
+ * from its drop instead.
+ */
+static void art_ring_submit_one(struct art_ring *ring, struct art_sqe *c,
+				struct art_cq_batch *batch)
+{
+	const struct art_opdef *def;
+	struct art_op *op;
+	long res;
+
+	trace_asyncrt_submit(ring->id, c->opcode, c->flags, c->user_data);
+	res = c->err;
+	if (res)
+		goto post;
+	def = art_opdef(c->opcode);
+	if (unlikely(!def)) {
+		res = -EINVAL;
+		goto post;
+	}
+	res = INDIRECT_CALL_1(def->prep, art_nop_prep, c);
+	if (res)
+		goto post;
+	if (def->issue) {
+		/* A run-at-once opcode has nothing for a timeout to bound. */
+		if (unlikely(c->flags & ASYNCRT_SQE_TIMEOUT))
+			res = -EINVAL;
+		else
+			res = art_ring_issue(ring, def, c);
+		goto post;
+	}
+	res = art_op_submit(ring, c, NULL, false, &op);
+	if (!res)
+		return;
+post:
+	art_cq_batch_add(ring, batch, c->user_data, res);
+}
+
+/*
+ * Start a chain of @n > 1 accepted entries; each has a CQ slot reserved. A chain with a malformed entry runs no entry at all.
  * Otherwise the entries after the first are spawned last to first behind
  * closed gates (op.h), and the first runs or starts at once.
  */
@@ -535,20 +574,6 @@ static void art_ring_submit_chain(struct art_ring *ring, struct art_sqe *c, u32 
 			c[i].err = art_sqe_check(&c[i]);
 		if (c[i].err && bad < 0)
 			bad = i;
-	}
-	if (n == 1) {
-		/* The common case: no chain, and what completes now is batched. */
-		def = art_opdef(c->opcode);
-		if (c->err)
-			res = c->err;
-		else if (def->issue)
-			res = art_ring_issue(ring, def, c);
-		else
-			res = art_op_submit(ring, c, NULL, false, &op);
-		/* A task op that started posts from its drop instead. */
-		if (c->err || def->issue || res)
-			art_cq_batch_add(ring, batch, c->user_data, res);
-		return;
 	}
 	/* A chain's completions must come in order: post what came before. */
 	art_cq_batch_flush(ring, batch, 0);
@@ -593,7 +618,7 @@ static u32 art_sq_index(struct art_ring *ring, u32 pos)
 
 static int art_ring_submit(struct art_ring *ring, u32 to_submit)
 {
-	u32 tail, avail, submitted = 0, n, slots;
+	u32 tail, avail, submitted = 0, accepted = 0, n, slots;
 	struct art_cq_batch batch;
 	bool full = false;
 
@@ -641,9 +666,13 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit)
 		slots -= n;
 		ring->sq_head += n;
 		submitted += n;
-		this_cpu_add(art_ring_submitted, n);
-		art_ring_submit_chain(ring, ring->chain, n, &batch);
+		accepted += n;
+		if (n == 1)
+			art_ring_submit_one(ring, ring->chain, &batch);
+		else
+			art_ring_submit_chain(ring, ring->chain, n, &batch);
 	}
+	this_cpu_add(art_ring_submitted, accepted);
 	art_cq_batch_flush(ring, &batch, slots);
 	/* Pairs with userspace's acquire load of sq_head before reuse. */
 	smp_store_release(&ring->rings->sq_head, ring->sq_head);
