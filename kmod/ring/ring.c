@@ -557,8 +557,9 @@ post:
 
 /*
  * Start a chain of @n > 1 accepted entries; each has a CQ slot reserved.
- * A chain with a malformed entry runs no entry at all. Otherwise the entries after the first are spawned last to first behind
- * closed gates (op.h), and the first runs or starts at once.
+ * A chain with a malformed entry runs no entry at all. Otherwise the
+ * entries after the first are spawned last to first behind closed gates
+ * (op.h), and the first runs or starts at once.
  */
 static void art_ring_submit_chain(struct art_ring *ring, struct art_sqe *c, u32 n,
 				  struct art_cq_batch *batch)
