@@ -19,17 +19,24 @@ struct art_ring;
 struct art_op;
 struct file;
 
-/* The private copy of an SQE, read once from shared memory. */
+/*
+ * The private copy of an SQE, read once from shared memory a 64-bit word at
+ * a time: the first 64 bytes have struct asyncrt_sqe's layout (pinned in
+ * art_sqe_copy()).
+ */
 struct art_sqe {
 	u8 opcode;
 	u8 flags;
 	u8 clock;
+	u8 resv0;
 	s32 fd;
 	u64 arg;	/* ns / addr / target */
 	u64 arg2;	/* count / value / events */
 	u32 op_flags;
+	u32 resv1;
 	u64 user_data;
 	u64 timeout_ns;
+	u64 resv2[2];
 	int err;	/* why the entry failed at submission, or 0 */
 };
 

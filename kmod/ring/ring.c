@@ -456,25 +456,38 @@ static void art_ring_kick_held(struct art_ring *ring)
 	spin_unlock_irq(&ring->cq_lock);
 }
 
-/* Read every field of sqes[idx] exactly once into a private copy. */
+#define ART_SQE_PIN(ours, theirs) \
+	BUILD_BUG_ON(offsetof(struct art_sqe, ours) != offsetof(struct asyncrt_sqe, theirs))
+
+/*
+ * Read sqes[idx] exactly once into a private copy, eight 64-bit words (the
+ * fewest loads from shared memory), then validate only the copy.
+ */
 static int art_sqe_copy(struct art_sqe *copy, const struct asyncrt_sqe *sqe)
 {
-	u64 resv2_0 = READ_ONCE(sqe->resv2[0]);
-	u64 resv2_1 = READ_ONCE(sqe->resv2[1]);
-	u8 resv0 = READ_ONCE(sqe->resv0);
-	u32 resv1 = READ_ONCE(sqe->resv1);
+	const u64 *src = (const u64 *)sqe;
+	u64 *dst = (u64 *)copy;
+	unsigned int i;
 
-	copy->opcode = READ_ONCE(sqe->opcode);
-	copy->flags = READ_ONCE(sqe->flags);
-	copy->clock = READ_ONCE(sqe->clock);
-	copy->fd = READ_ONCE(sqe->fd);
-	copy->arg = READ_ONCE(sqe->ns);
-	copy->arg2 = READ_ONCE(sqe->count);
-	copy->op_flags = READ_ONCE(sqe->op_flags);
-	copy->user_data = READ_ONCE(sqe->user_data);
-	copy->timeout_ns = READ_ONCE(sqe->timeout_ns);
+	BUILD_BUG_ON(sizeof(struct asyncrt_sqe) != 8 * sizeof(u64));
+	BUILD_BUG_ON(offsetof(struct art_sqe, err) < sizeof(struct asyncrt_sqe));
+	ART_SQE_PIN(opcode, opcode);
+	ART_SQE_PIN(flags, flags);
+	ART_SQE_PIN(clock, clock);
+	ART_SQE_PIN(resv0, resv0);
+	ART_SQE_PIN(fd, fd);
+	ART_SQE_PIN(arg, ns);
+	ART_SQE_PIN(arg2, count);
+	ART_SQE_PIN(op_flags, op_flags);
+	ART_SQE_PIN(resv1, resv1);
+	ART_SQE_PIN(user_data, user_data);
+	ART_SQE_PIN(timeout_ns, timeout_ns);
+	ART_SQE_PIN(resv2, resv2);
 
-	if (resv0 || resv1 || resv2_0 || resv2_1)
+	for (i = 0; i < 8; i++)
+		dst[i] = READ_ONCE(src[i]);
+
+	if (copy->resv0 || copy->resv1 || copy->resv2[0] || copy->resv2[1])
 		return -EINVAL;
 	if (copy->flags & ~(ASYNCRT_SQE_TIMEOUT | ART_SQE_LINKS))
 		return -EINVAL;
