@@ -9,10 +9,11 @@
  * the close are still delivered); a sender sees -EPIPE as soon as the
  * receiver is gone (items still buffered are discarded).
  *
- * The mpsc waits are built on Notify: a future registers as a waiter
- * first and tests the channel second, so a state change between the test
- * and the wait cannot be missed; close uses notify_all(), item and slot
- * hand-offs use notify_one(), whose permit covers the same race.
+ * The mpsc waits are built on Notify (art_notify_wait(): register first,
+ * test second, so a state change between the test and the wait cannot be
+ * missed); close uses notify_all(), item and slot hand-offs use
+ * notify_one(), whose permit covers the same race. broadcast.c and
+ * watch.c hold the channels with many receivers.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -381,41 +382,18 @@ int art_mpsc_try_recv(struct art_mpsc *ch, void *item)
 }
 EXPORT_SYMBOL_GPL(art_mpsc_try_recv);
 
-/*
- * Register on @n (first), then try @op (second): READY with @op's result
- * unless it said -EAGAIN and no notification has arrived yet.
- */
-static enum art_poll art_mpsc_wait(struct art_notified *w, bool *waiting,
-				   struct art_notify *n, struct art_cx *cx,
-				   long *res, int (*op)(struct art_mpsc *, void *),
-				   struct art_mpsc *ch, void *item)
+static long art_mpsc_send_try(void *arg)
 {
-	enum art_poll p;
-	long r;
-	int ret;
+	struct art_mpsc_send *s = arg;
 
-	for (;;) {
-		if (!*waiting) {
-			art_notified_init(w, n);
-			*waiting = true;
-		}
-		p = art_notified_poll(w, cx, &r);
-		ret = op(ch, item);
-		if (ret != -EAGAIN) {
-			art_notified_drop(w);
-			*waiting = false;
-			*res = ret;
-			return ART_READY;
-		}
-		if (p == ART_PENDING)
-			return ART_PENDING;
-		*waiting = false;	/* woken, but someone was faster */
-	}
+	return art_mpsc_push(s->ch, s->item);
 }
 
-static int art_mpsc_push_op(struct art_mpsc *ch, void *item)
+static long art_mpsc_recv_try(void *arg)
 {
-	return art_mpsc_push(ch, item);
+	struct art_mpsc_recv *r = arg;
+
+	return art_mpsc_pop(r->ch, r->item);
 }
 
 static enum art_poll art_mpsc_send_fpoll(struct art_future *f,
@@ -461,8 +439,8 @@ EXPORT_SYMBOL_GPL(art_mpsc_send_init);
 enum art_poll art_mpsc_send_poll(struct art_mpsc_send *s, struct art_cx *cx,
 				 long *res)
 {
-	return art_mpsc_wait(&s->space, &s->waiting, &s->ch->space, cx, res,
-			     art_mpsc_push_op, s->ch, (void *)s->item);
+	return art_notify_wait(&s->space, &s->waiting, &s->ch->space, cx, res,
+			       art_mpsc_send_try, s);
 }
 EXPORT_SYMBOL_GPL(art_mpsc_send_poll);
 
@@ -521,8 +499,8 @@ EXPORT_SYMBOL_GPL(art_mpsc_recv_init);
 enum art_poll art_mpsc_recv_poll(struct art_mpsc_recv *r, struct art_cx *cx,
 				 long *res)
 {
-	return art_mpsc_wait(&r->data, &r->waiting, &r->ch->data, cx, res,
-			     art_mpsc_pop, r->ch, r->item);
+	return art_notify_wait(&r->data, &r->waiting, &r->ch->data, cx, res,
+			       art_mpsc_recv_try, r);
 }
 EXPORT_SYMBOL_GPL(art_mpsc_recv_poll);
 

@@ -123,4 +123,9 @@ void art_sleep_fire(struct art_sleep *s);
 int art_blocking_init_wq(void);
 void art_blocking_exit_wq(void);
 
+/* waitq.c */
+enum art_poll art_notify_wait(struct art_notified *w, bool *waiting,
+			      struct art_notify *n, struct art_cx *cx, long *res,
+			      long (*try)(void *arg), void *arg);
+
 #endif /* _ART_CORE_H */

@@ -191,6 +191,49 @@ void art_notified_drop(struct art_notified *w)
 }
 EXPORT_SYMBOL_GPL(art_notified_drop);
 
+/**
+ * art_notify_wait() - await a state change announced through @n
+ * @w: the waiter, owned by the calling future
+ * @waiting: @w is in use; false when @w is free (zero-filled is fine)
+ * @n: notified (one or all) whenever what @try tests may have changed
+ * @cx: poll context
+ * @res: @try's result when READY
+ * @try: tests the state; -EAGAIN means "not yet", anything else is final
+ * @arg: for @try
+ *
+ * The loop every channel future uses: register on @n first, test second,
+ * so a change between the test and the wait wakes the task (notify_one's
+ * permit and notify_all's wake both reach a registered waiter). A waiter
+ * that was notified but lost the race to another task registers again.
+ *
+ * Return: %ART_READY with *@res set, or %ART_PENDING.
+ */
+enum art_poll art_notify_wait(struct art_notified *w, bool *waiting,
+			      struct art_notify *n, struct art_cx *cx, long *res,
+			      long (*try)(void *arg), void *arg)
+{
+	enum art_poll p;
+	long r;
+
+	for (;;) {
+		if (!*waiting) {
+			art_notified_init(w, n);
+			*waiting = true;
+		}
+		p = art_notified_poll(w, cx, &r);
+		r = try(arg);
+		if (r != -EAGAIN) {
+			art_notified_drop(w);
+			*waiting = false;
+			*res = r;
+			return ART_READY;
+		}
+		if (p == ART_PENDING)
+			return ART_PENDING;
+		*waiting = false;
+	}
+}
+
 /* Called by the driver's wake_up*() under its wait queue lock. */
 static int art_wq_wake_fn(struct wait_queue_entry *wqe, unsigned int mode,
 			  int sync, void *key)

@@ -548,6 +548,132 @@ enum art_poll art_mpsc_recv_poll(struct art_mpsc_recv *r, struct art_cx *cx,
 				 long *res);
 void art_mpsc_recv_drop(struct art_mpsc_recv *r);
 
+struct art_broadcast;
+
+/**
+ * struct art_broadcast_rx - a receiver of a broadcast channel (caller-owned)
+ * @ch: the channel while subscribed, NULL after unsubscribing
+ * @next: sequence number of the next value this receiver reads
+ * @lagged: values this receiver missed, set when a receive reports
+ *	-EOVERFLOW
+ */
+struct art_broadcast_rx {
+	struct art_broadcast *ch;
+	u64 next;
+	u64 lagged;
+};
+
+struct art_broadcast *art_broadcast_new(unsigned int capacity, size_t item_size);
+void art_broadcast_sender_get(struct art_broadcast *ch);
+void art_broadcast_sender_put(struct art_broadcast *ch);
+int art_broadcast_send(struct art_broadcast *ch, const void *item);
+void art_broadcast_subscribe(struct art_broadcast *ch, struct art_broadcast_rx *rx);
+void art_broadcast_unsubscribe(struct art_broadcast_rx *rx);
+int art_broadcast_try_recv(struct art_broadcast_rx *rx, void *item);
+
+/**
+ * struct art_broadcast_recv - a future that receives the next value
+ * @fut: future head
+ * @rx: the receiver
+ * @item: where the value is copied
+ * @data: waiting for a value
+ * @waiting: @data is in use
+ */
+struct art_broadcast_recv {
+	struct art_future fut;
+	struct art_broadcast_rx *rx;
+	void *item;
+	struct art_notified data;
+	bool waiting;
+};
+
+/**
+ * struct art_broadcast_closed - a future that completes when no receiver is
+ * left
+ * @fut: future head
+ * @ch: the channel
+ * @idle: waiting for the last receiver to leave
+ * @waiting: @idle is in use
+ */
+struct art_broadcast_closed {
+	struct art_future fut;
+	struct art_broadcast *ch;
+	struct art_notified idle;
+	bool waiting;
+};
+
+void art_broadcast_recv_init(struct art_broadcast_recv *r,
+			     struct art_broadcast_rx *rx, void *item);
+enum art_poll art_broadcast_recv_poll(struct art_broadcast_recv *r,
+				      struct art_cx *cx, long *res);
+void art_broadcast_recv_drop(struct art_broadcast_recv *r);
+void art_broadcast_closed_init(struct art_broadcast_closed *c,
+			       struct art_broadcast *ch);
+enum art_poll art_broadcast_closed_poll(struct art_broadcast_closed *c,
+					struct art_cx *cx, long *res);
+void art_broadcast_closed_drop(struct art_broadcast_closed *c);
+
+struct art_watch;
+
+/**
+ * struct art_watch_rx - a receiver of a watch channel (caller-owned)
+ * @ch: the channel while subscribed, NULL after unsubscribing
+ * @seen: the version of the newest value this receiver has seen
+ */
+struct art_watch_rx {
+	struct art_watch *ch;
+	u64 seen;
+};
+
+struct art_watch *art_watch_new(size_t item_size, const void *init);
+void art_watch_sender_get(struct art_watch *ch);
+void art_watch_sender_put(struct art_watch *ch);
+int art_watch_send(struct art_watch *ch, const void *item);
+void art_watch_subscribe(struct art_watch *ch, struct art_watch_rx *rx);
+void art_watch_unsubscribe(struct art_watch_rx *rx);
+u64 art_watch_get(struct art_watch_rx *rx, void *item);
+int art_watch_has_changed(struct art_watch_rx *rx);
+
+/**
+ * struct art_watch_changed - a future: a value the receiver has not seen
+ * @fut: future head
+ * @rx: the receiver
+ * @item: where the newest value is copied, or NULL
+ * @changed: waiting for a send
+ * @waiting: @changed is in use
+ */
+struct art_watch_changed {
+	struct art_future fut;
+	struct art_watch_rx *rx;
+	void *item;
+	struct art_notified changed;
+	bool waiting;
+};
+
+/**
+ * struct art_watch_closed - a future that completes when no receiver is left
+ * @fut: future head
+ * @ch: the channel
+ * @idle: waiting for the last receiver to leave
+ * @waiting: @idle is in use
+ */
+struct art_watch_closed {
+	struct art_future fut;
+	struct art_watch *ch;
+	struct art_notified idle;
+	bool waiting;
+};
+
+void art_watch_changed_init(struct art_watch_changed *c,
+			    struct art_watch_rx *rx, void *item);
+enum art_poll art_watch_changed_poll(struct art_watch_changed *c,
+				     struct art_cx *cx, long *res);
+void art_watch_changed_drop(struct art_watch_changed *c);
+void art_watch_closed_init(struct art_watch_closed *c, struct art_watch *ch);
+enum art_poll art_watch_closed_poll(struct art_watch_closed *c,
+				    struct art_cx *cx, long *res);
+void art_watch_closed_drop(struct art_watch_closed *c);
+
 /* ---------------------------------------------------------------------- */
 /* Combinators                                                             */
 /* ---------------------------------------------------------------------- */
