@@ -9,6 +9,7 @@
 
 #include <linux/asyncrt.h>
 #include <linux/atomic.h>
+#include <linux/mutex.h>
 #include <linux/sched.h>
 
 /*
@@ -80,7 +81,17 @@ struct art_runtime {
 	u64 slack;
 	struct art_worker *workers;
 	struct art_queue global;
+	struct art_worker **cpu_worker;	/* bound workers, by CPU; or NULL */
 	atomic_t nr_parked;
+	/*
+	 * Current-thread runtimes: whoever polls tasks holds run_lock, the
+	 * worker or a guest, a thread that runs ready tasks itself while it
+	 * waits for what they produce (a ring's ENTER). Wakes go to the
+	 * guest while one is published (read under RCU: a task_struct is
+	 * freed after a grace period).
+	 */
+	struct mutex run_lock;
+	struct task_struct *guest;
 	atomic_t nr_active;		/* tasks scheduled or running */
 
 	spinlock_t tasks_lock;		/* protects tasks, nr_tasks, shutdown */
@@ -111,6 +122,10 @@ void art_task_abort_locked(struct art_task *t);
 void art_sched_enqueue(struct art_runtime *rt, struct art_task *t);
 void art_sched_requeue(struct art_worker *w, struct art_task *t);
 struct art_worker *art_current_worker(void);
+bool art_rt_guest_begin(struct art_runtime *rt);
+bool art_rt_guest_ready(struct art_runtime *rt);
+void art_rt_guest_run(struct art_runtime *rt);
+void art_rt_guest_end(struct art_runtime *rt);
 
 /* clock.c */
 bool art_clock_insert(struct art_clock *c, struct art_sleep *s, u64 deadline);

@@ -4,17 +4,31 @@
  * stealing, parking, quiescence, shutdown and metrics.
  *
  * Each worker owns a local FIFO; wakes from a worker of the same runtime go
- * there (locality: what a task wakes usually runs next on the same CPU),
- * wakes from anywhere else (process context, softirq, hardirq, hrtimers,
- * other runtimes) go to the runtime's global injection queue. A worker
- * looks at its local queue, then the global queue (first every 31st turn,
- * so injected tasks are not starved by a busy local queue), then steals
- * half of another worker's queue, and parks when all are empty.
+ * there (locality: what a task wakes usually runs next on the same CPU).
+ * The default multi-thread runtime has one worker bound to each online CPU,
+ * and wakes from anywhere else (process context, softirq, hardirq,
+ * hrtimers, other runtimes) go to the local queue of the current CPU's
+ * worker, so a wake or a spawn costs no inter-processor interrupt unless
+ * that worker is busy. Other runtimes queue such wakes on the global
+ * injection queue. A worker looks at its local queue, then the global
+ * queue (first every 31st turn, so injected tasks are not starved by a
+ * busy local queue), then steals half of another worker's queue, and
+ * parks when all are empty.
+ *
+ * A current-thread runtime can also be driven by a guest: a thread about
+ * to sleep until the runtime's tasks produce something (the ring's ENTER
+ * waiting for completions) publishes itself, and wakes go to it instead of
+ * the worker; it runs the ready tasks itself. The event then wakes the
+ * thread that wants the result directly, on its own CPU, instead of a
+ * worker that would wake it in turn. run_lock keeps the worker and the
+ * guest from polling at the same time: tasks of a current-thread runtime
+ * never run in parallel with each other.
  *
  * Parking protocol (no lost wake-ups): the worker sets its state to
  * TASK_IDLE, marks itself parked, then looks at the queues once more; a
  * waker first enqueues, then (after a full barrier) claims a parked worker
- * by clearing its flag and wakes its thread.
+ * by clearing its flag and wakes its thread. A guest is published and
+ * unpublished with the same pairing of barriers.
  *
  * Queue locks are irq-safe spinlocks because wakes come from any context;
  * they are never held while polling, nor nested with each other.
@@ -22,6 +36,7 @@
 #include <linux/kthread.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/module.h>
 
@@ -121,6 +136,16 @@ struct art_worker *art_current_worker(void)
 	return kthread_data(current);
 }
 
+/* Claim and wake @w if it is parked. After a full barrier. */
+static bool art_unpark(struct art_runtime *rt, struct art_worker *w)
+{
+	if (!atomic_read(&w->parked) || !atomic_xchg(&w->parked, 0))
+		return false;
+	atomic_dec(&rt->nr_parked);
+	wake_up_process(w->thread);
+	return true;
+}
+
 static void art_unpark_one(struct art_runtime *rt)
 {
 	unsigned int i;
@@ -129,15 +154,27 @@ static void art_unpark_one(struct art_runtime *rt)
 	smp_mb();
 	if (!atomic_read(&rt->nr_parked))
 		return;
-	for (i = 0; i < rt->nr_workers; i++) {
-		struct art_worker *w = &rt->workers[i];
-
-		if (atomic_read(&w->parked) && atomic_xchg(&w->parked, 0)) {
-			atomic_dec(&rt->nr_parked);
-			wake_up_process(w->thread);
+	for (i = 0; i < rt->nr_workers; i++)
+		if (art_unpark(rt, &rt->workers[i]))
 			return;
-		}
+}
+
+/* Wake the published guest, if there is one. */
+static bool art_wake_guest(struct art_runtime *rt)
+{
+	struct task_struct *guest;
+	bool woken = false;
+
+	/* Pairs with the barriers in art_rt_guest_begin() and _end(). */
+	smp_mb();
+	rcu_read_lock();
+	guest = READ_ONCE(rt->guest);
+	if (guest) {
+		wake_up_process(guest);
+		woken = true;
 	}
+	rcu_read_unlock();
+	return woken;
 }
 
 /* Queue a task that was just marked SCHEDULED. Any context. */
@@ -152,7 +189,18 @@ void art_sched_enqueue(struct art_runtime *rt, struct art_task *t)
 			art_unpark_one(rt);
 		return;
 	}
+	w = rt->cpu_worker ? rt->cpu_worker[raw_smp_processor_id()] : NULL;
+	if (w) {
+		art_queue_push(&w->q, t);
+		/* Pairs with the barrier in art_worker_park(). */
+		smp_mb();
+		if (!art_unpark(rt, w))
+			art_unpark_one(rt);	/* it is busy: a sibling may steal */
+		return;
+	}
 	art_queue_push(&rt->global, t);
+	if ((rt->flags & ART_RT_CURRENT_THREAD) && art_wake_guest(rt))
+		return;
 	art_unpark_one(rt);
 }
 
@@ -230,18 +278,103 @@ static void art_worker_park(struct art_worker *w)
 static int art_worker_fn(void *data)
 {
 	struct art_worker *w = data;
+	bool serial = w->rt->flags & ART_RT_CURRENT_THREAD;
 	struct art_task *t;
 
 	while (!kthread_should_stop()) {
-		t = art_next_task(w);
-		if (!t) {
-			art_worker_park(w);
-			continue;
+		if (serial)
+			mutex_lock(&w->rt->run_lock);
+		while ((t = art_next_task(w))) {
+			art_task_run(w, t);
+			cond_resched();
 		}
-		art_task_run(w, t);
-		cond_resched();
+		if (serial)
+			mutex_unlock(&w->rt->run_lock);
+		art_worker_park(w);
 	}
 	return 0;
+}
+
+/**
+ * art_rt_guest_begin() - publish current as @rt's guest
+ * @rt: a current-thread runtime
+ *
+ * Process context. From now on, until art_rt_guest_end(), wakes of @rt's
+ * tasks wake current instead of the worker, and current calls
+ * art_rt_guest_run() whenever art_rt_guest_ready() says so. Use it around
+ * a wait for something the runtime's tasks produce.
+ *
+ * Return: false if @rt is multi-thread or has a guest already (then wait
+ * as usual: the worker runs the tasks).
+ */
+bool art_rt_guest_begin(struct art_runtime *rt)
+{
+	if (!(rt->flags & ART_RT_CURRENT_THREAD) ||
+	    cmpxchg(&rt->guest, NULL, current))
+		return false;
+	/* Pairs with art_wake_guest(): what was queued before, we see. */
+	smp_mb();
+	return true;
+}
+
+/* Tasks are waiting to run: the guest should call art_rt_guest_run(). */
+bool art_rt_guest_ready(struct art_runtime *rt)
+{
+	return art_work_available(rt);
+}
+
+/**
+ * art_rt_guest_run() - poll @rt's ready tasks in the calling thread
+ * @rt: a runtime whose guest is current
+ *
+ * Process context, TASK_RUNNING. Runs at most a budget's worth of tasks, so
+ * the caller's own condition is checked again soon.
+ */
+void art_rt_guest_run(struct art_runtime *rt)
+{
+	struct art_worker *w = &rt->workers[0];
+	unsigned int n = rt->budget;
+	struct art_task *t;
+
+	mutex_lock(&rt->run_lock);
+	while (n-- && (t = art_next_task(w)))
+		art_task_run(w, t);
+	mutex_unlock(&rt->run_lock);
+}
+
+/**
+ * art_rt_guest_end() - stop being @rt's guest
+ * @rt: a runtime whose guest is current
+ *
+ * Tasks still queued, and those queued from now on, are the worker's.
+ */
+void art_rt_guest_end(struct art_runtime *rt)
+{
+	WRITE_ONCE(rt->guest, NULL);
+	/* Pairs with art_wake_guest(): one of us sees the other. */
+	smp_mb();
+	if (art_work_available(rt))
+		art_unpark_one(rt);
+}
+
+/*
+ * Worker i on the i-th online CPU. CPUs that come online later have no
+ * worker of their own: their wakes go to the global queue. A CPU going
+ * offline takes its worker's affinity with it (the scheduler moves the
+ * thread) and nothing else: its queue is still stolen from.
+ */
+static void art_rt_bind_workers(struct art_runtime *rt)
+{
+	unsigned int i = 0, cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		if (i == rt->nr_workers)
+			break;
+		kthread_bind(rt->workers[i].thread, cpu);
+		rt->cpu_worker[cpu] = &rt->workers[i++];
+	}
+	cpus_read_unlock();
 }
 
 static void art_rt_stop_workers(struct art_runtime *rt, unsigned int n)
@@ -282,12 +415,25 @@ struct art_runtime *art_rt_create(const struct art_rt_config *cfg)
 		ret = -ENOMEM;
 		goto err_workers;
 	}
+	/*
+	 * One worker per online CPU, bound to it, like a per-CPU workqueue:
+	 * then a wake needs no IPI when that CPU's worker is idle.
+	 */
+	if (!cfg->workers && !(cfg->flags & ART_RT_CURRENT_THREAD)) {
+		rt->cpu_worker = art_should_fail() ? NULL :
+			kcalloc(nr_cpu_ids, sizeof(*rt->cpu_worker), GFP_KERNEL);
+		if (!rt->cpu_worker) {
+			ret = -ENOMEM;
+			goto err_cpu_worker;
+		}
+	}
 	rt->flags = cfg->flags;
 	rt->nr_workers = n;
 	rt->budget = cfg->budget ? cfg->budget : ART_DEFAULT_BUDGET;
 	rt->slack = cfg->timer_slack_ns;
 	strscpy(rt->name, cfg->name ? cfg->name : "rt", sizeof(rt->name));
 	art_queue_init(&rt->global);
+	mutex_init(&rt->run_lock);
 	spin_lock_init(&rt->tasks_lock);
 	INIT_LIST_HEAD(&rt->tasks);
 	init_waitqueue_head(&rt->tasks_wq);
@@ -309,12 +455,16 @@ struct art_runtime *art_rt_create(const struct art_rt_config *cfg)
 		}
 		w->thread = th;
 	}
+	if (rt->cpu_worker)
+		art_rt_bind_workers(rt);
 	for (i = 0; i < n; i++)
 		wake_up_process(rt->workers[i].thread);
 	return rt;
 
 err_thread:
 	art_rt_stop_workers(rt, i);
+	kfree(rt->cpu_worker);
+err_cpu_worker:
 	kfree(rt->workers);
 err_workers:
 	kfree(rt);
@@ -354,6 +504,7 @@ void art_rt_destroy(struct art_runtime *rt)
 	/* Wakers that raced with the last completions (see art_wake()). */
 	synchronize_rcu();
 	WARN_ON_ONCE(!list_empty(&rt->clock.timers));
+	kfree(rt->cpu_worker);
 	kfree(rt->workers);
 	kfree(rt);
 }

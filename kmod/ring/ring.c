@@ -34,6 +34,7 @@
 #include <linux/asyncrt.h>
 #include <linux/indirect_call_wrapper.h>
 
+#include "../core/core.h"
 #include "ring.h"
 #include "opdef.h"
 #include "op.h"
@@ -700,6 +701,50 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit)
 	return submitted;
 }
 
+/*
+ * Wait for @want unreaped completions. The waiter is its runtime's guest
+ * (see sched.c): the event that readies an op wakes this thread, which
+ * polls the op and posts its completion itself, instead of a worker doing
+ * that on another CPU and waking us in turn.
+ */
+static long art_ring_wait(struct art_ring *ring, u32 want, const struct asyncrt_enter *e)
+{
+	bool guest = art_rt_guest_begin(ring->rt);
+	bool timed = e->flags & ASYNCRT_ENTER_TIMEOUT;
+	ktime_t expires = 0;
+	DEFINE_WAIT(wait);
+	long ret = 0;
+
+	if (timed)
+		expires = ktime_add_safe(ktime_get(), ns_to_ktime(min_t(u64, e->timeout_ns, KTIME_MAX)));
+	for (;;) {
+		prepare_to_wait(&ring->cq_wait, &wait, TASK_INTERRUPTIBLE);
+		if (art_cq_unreaped(ring) >= want)
+			break;
+		if (signal_pending(current)) {
+			/* A restart would wait its whole timeout again. */
+			ret = -EINTR;
+			break;
+		}
+		if (guest && art_rt_guest_ready(ring->rt)) {
+			__set_current_state(TASK_RUNNING);
+			art_rt_guest_run(ring->rt);
+			continue;
+		}
+		if (!timed) {
+			schedule();
+		} else if (!schedule_hrtimeout(&expires, HRTIMER_MODE_ABS)) {
+			if (art_cq_unreaped(ring) < want)
+				ret = -ETIME;
+			break;
+		}
+	}
+	finish_wait(&ring->cq_wait, &wait);
+	if (guest)
+		art_rt_guest_end(ring->rt);
+	return ret;
+}
+
 int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 {
 	u32 want = min(e->min_complete, ring->cq_entries);
@@ -720,19 +765,8 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 	if (!(e->flags & ASYNCRT_ENTER_GETEVENTS) || !want)
 		return submitted;
 
-	if (e->flags & ASYNCRT_ENTER_TIMEOUT)
-		ret = wait_event_interruptible_hrtimeout(ring->cq_wait,
-							 art_cq_unreaped(ring) >= want,
-							 ns_to_ktime(e->timeout_ns));
-	else
-		ret = wait_event_interruptible(ring->cq_wait,
-					       art_cq_unreaped(ring) >= want);
-	/*
-	 * A restart would wait its whole timeout again: report the signal.
-	 * Entries consumed are reported whatever happened to the wait.
-	 */
-	if (ret == -ERESTARTSYS)
-		ret = -EINTR;
+	/* Entries consumed are reported whatever happened to the wait. */
+	ret = art_ring_wait(ring, want, e);
 	if (ret && !submitted)
 		return ret;
 	return submitted;
