@@ -122,10 +122,6 @@ void art_task_abort_locked(struct art_task *t);
 void art_sched_enqueue(struct art_runtime *rt, struct art_task *t);
 void art_sched_requeue(struct art_worker *w, struct art_task *t);
 struct art_worker *art_current_worker(void);
-bool art_rt_guest_begin(struct art_runtime *rt);
-bool art_rt_guest_ready(struct art_runtime *rt);
-void art_rt_guest_run(struct art_runtime *rt);
-void art_rt_guest_end(struct art_runtime *rt);
 
 /* clock.c */
 bool art_clock_insert(struct art_clock *c, struct art_sleep *s, u64 deadline);

@@ -316,12 +316,20 @@ bool art_rt_guest_begin(struct art_runtime *rt)
 	smp_mb();
 	return true;
 }
+EXPORT_SYMBOL_GPL(art_rt_guest_begin);
 
-/* Tasks are waiting to run: the guest should call art_rt_guest_run(). */
+/**
+ * art_rt_guest_ready() - tasks are waiting: call art_rt_guest_run()
+ * @rt: a runtime whose guest is current
+ *
+ * Check it after setting the task state for the wait and before sleeping:
+ * a wake that queues a task after this check wakes the guest.
+ */
 bool art_rt_guest_ready(struct art_runtime *rt)
 {
 	return art_work_available(rt);
 }
+EXPORT_SYMBOL_GPL(art_rt_guest_ready);
 
 /**
  * art_rt_guest_run() - poll @rt's ready tasks in the calling thread
@@ -341,6 +349,7 @@ void art_rt_guest_run(struct art_runtime *rt)
 		art_task_run(w, t);
 	mutex_unlock(&rt->run_lock);
 }
+EXPORT_SYMBOL_GPL(art_rt_guest_run);
 
 /**
  * art_rt_guest_end() - stop being @rt's guest
@@ -356,6 +365,7 @@ void art_rt_guest_end(struct art_runtime *rt)
 	if (art_work_available(rt))
 		art_unpark_one(rt);
 }
+EXPORT_SYMBOL_GPL(art_rt_guest_end);
 
 /*
  * Worker i on the i-th online CPU. CPUs that come online later have no
@@ -545,6 +555,7 @@ void art_rt_metrics(struct art_runtime *rt, struct art_rt_metrics *m)
 	m->wakes = atomic64_read(&rt->wakes);
 	m->global_depth = READ_ONCE(rt->global.len);
 	m->live = READ_ONCE(rt->nr_tasks);
+	m->parked = atomic_read(&rt->nr_parked);
 	for (i = 0; i < rt->nr_workers; i++) {
 		struct art_worker *w = &rt->workers[i];
 

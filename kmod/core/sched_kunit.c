@@ -458,6 +458,193 @@ static void art_task_run_reports_stall(struct kunit *test)
 	KUNIT_EXPECT_GE(test, m.stalls, 1ULL);
 }
 
+/* Wait until @n workers of @rt are parked, so only what we wake runs. */
+static void wait_parked(struct kunit *test, struct art_runtime *rt,
+			unsigned int n)
+{
+	struct art_rt_metrics m;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		art_rt_metrics(rt, &m);
+		if (m.parked == n)
+			return;
+		msleep(20);
+	}
+	KUNIT_FAIL(test, "%llu of %u workers parked after 10 s", m.parked, n);
+}
+
+/* Where a task was polled. */
+struct poll_site {
+	struct task_struct *thread;
+	int cpu;
+};
+
+static long step_record_site(struct stepper *s, struct art_cx *cx)
+{
+	struct poll_site *site = s->ctx;
+
+	site->thread = current;
+	site->cpu = raw_smp_processor_id();
+	return 0;
+}
+
+/*
+ * A guest runs the tasks that become ready while it is published, in its
+ * own thread; the parked worker is not woken for them. One guest at a time.
+ */
+static void art_rt_guest_run_polls_in_the_waiting_thread(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, ART_RT_CURRENT_THREAD, 0);
+	struct poll_site site[20] = {};
+	struct art_task *t[20];
+	struct art_rt_metrics m;
+	int i;
+
+	wait_parked(test, rt, 1);
+	KUNIT_ASSERT_TRUE(test, art_rt_guest_begin(rt));
+	KUNIT_EXPECT_FALSE(test, art_rt_guest_begin(rt));
+	for (i = 0; i < 20; i++) {
+		t[i] = spawn_stepper(rt, step_record_site, &site[i], NULL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+	}
+	KUNIT_EXPECT_TRUE(test, art_rt_guest_ready(rt));
+	art_rt_guest_run(rt);
+	KUNIT_EXPECT_FALSE(test, art_rt_guest_ready(rt));
+	art_rt_metrics(rt, &m);
+	KUNIT_EXPECT_EQ(test, m.parked, 1ULL);
+	art_rt_guest_end(rt);
+	for (i = 0; i < 20; i++) {
+		KUNIT_EXPECT_EQ(test, art_kunit_wait(t[i]), 0L);
+		KUNIT_EXPECT_PTR_EQ(test, site[i].thread, current);
+		art_task_put(t[i]);
+	}
+}
+
+/* What a guest leaves queued, and what is woken after it left, the worker runs. */
+static void art_rt_guest_end_hands_tasks_to_the_worker(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, ART_RT_CURRENT_THREAD, 0);
+	struct poll_site site[2] = {};
+	struct art_task *t[2];
+
+	wait_parked(test, rt, 1);
+	KUNIT_ASSERT_TRUE(test, art_rt_guest_begin(rt));
+	t[0] = spawn_stepper(rt, step_record_site, &site[0], NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t[0]));
+	art_rt_guest_end(rt);
+	t[1] = spawn_stepper(rt, step_record_site, &site[1], NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t[1]));
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(t[0]), 0L);
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(t[1]), 0L);
+	KUNIT_EXPECT_PTR_NE(test, site[0].thread, current);
+	KUNIT_EXPECT_PTR_NE(test, site[1].thread, current);
+	art_task_put(t[0]);
+	art_task_put(t[1]);
+	/* A multi-thread runtime has no guests. */
+	KUNIT_EXPECT_FALSE(test, art_rt_guest_begin(art_kunit_rt(test, 0, 2)));
+}
+
+/* Two tasks that wake themselves, and a wake storm from a kthread. */
+struct serial_probe {
+	atomic_t inpoll;
+	atomic_t overlap;
+	atomic_t polls;
+	struct art_task *task;
+};
+
+static long step_serial(struct stepper *s, struct art_cx *cx)
+{
+	struct serial_probe *p = s->ctx;
+
+	if (atomic_inc_return(&p->inpoll) != 1)
+		atomic_inc(&p->overlap);
+	udelay(2);
+	atomic_dec(&p->inpoll);
+	if (atomic_inc_return(&p->polls) >= 3000)
+		return 0;
+	art_wake(art_cx_task(cx));
+	return -1;
+}
+
+/*
+ * The worker and a guest that comes and goes never poll two tasks of a
+ * current-thread runtime at the same time.
+ */
+static void art_rt_guest_and_worker_never_poll_in_parallel(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, ART_RT_CURRENT_THREAD, 0);
+	struct serial_probe p = {};
+	struct art_task *t[2];
+	int i, rounds = 0;
+
+	for (i = 0; i < 2; i++) {
+		t[i] = spawn_stepper(rt, step_serial, &p, NULL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+	}
+	while (!art_task_is_finished(t[0]) || !art_task_is_finished(t[1])) {
+		if (art_rt_guest_begin(rt)) {
+			if (art_rt_guest_ready(rt))
+				art_rt_guest_run(rt);
+			art_rt_guest_end(rt);
+		}
+		rounds++;
+		cond_resched();
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.overlap), 0);
+	KUNIT_EXPECT_GE(test, atomic_read(&p.polls), 3000);
+	kunit_info(test, "%d guest rounds", rounds);
+	art_task_put(t[0]);
+	art_task_put(t[1]);
+}
+
+/*
+ * The default runtime's workers are bound one per CPU, and a spawn from
+ * outside the runtime runs on the spawner's CPU when its worker is idle.
+ */
+struct local_spawn {
+	struct art_runtime *rt;
+	struct poll_site site;
+	long ret;
+	struct completion done;
+};
+
+static int local_spawn_thread(void *data)
+{
+	struct local_spawn *ls = data;
+	struct art_task *t = spawn_stepper(ls->rt, step_record_site, &ls->site, NULL);
+
+	if (IS_ERR(t)) {
+		ls->ret = PTR_ERR(t);
+	} else {
+		ls->ret = art_kunit_wait(t);
+		art_task_put(t);
+	}
+	complete(&ls->done);
+	return 0;
+}
+
+static void art_sched_enqueue_runs_spawn_on_the_spawners_cpu(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, 0, 0);
+	unsigned int cpu, n = num_online_cpus();
+
+	for_each_online_cpu(cpu) {
+		struct local_spawn ls = { .rt = rt };
+		struct task_struct *th;
+
+		init_completion(&ls.done);
+		wait_parked(test, rt, n);
+		th = kthread_create(local_spawn_thread, &ls, "art_kunit_spawn");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(th));
+		kthread_bind(th, cpu);
+		wake_up_process(th);
+		wait_for_completion(&ls.done);
+		KUNIT_EXPECT_EQ(test, ls.ret, 0L);
+		KUNIT_EXPECT_EQ(test, ls.site.cpu, (int)cpu);
+	}
+}
+
 static struct kunit_case art_sched_cases[] = {
 	KUNIT_CASE(art_rt_create_each_flavour_runs_tasks),
 	KUNIT_CASE(art_wake_storm_from_hrtimer_and_cpus_loses_nothing),
@@ -466,6 +653,10 @@ static struct kunit_case art_sched_cases[] = {
 	KUNIT_CASE(art_rt_destroy_with_live_tasks_and_armed_timers),
 	KUNIT_CASE(art_blocking_poll_runs_off_executor),
 	KUNIT_CASE(art_task_run_reports_stall),
+	KUNIT_CASE(art_rt_guest_run_polls_in_the_waiting_thread),
+	KUNIT_CASE(art_rt_guest_end_hands_tasks_to_the_worker),
+	KUNIT_CASE(art_rt_guest_and_worker_never_poll_in_parallel),
+	KUNIT_CASE(art_sched_enqueue_runs_spawn_on_the_spawners_cpu),
 	{}
 };
 

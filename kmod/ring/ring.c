@@ -702,21 +702,26 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit)
 }
 
 /*
- * Wait for @want unreaped completions. The waiter is its runtime's guest
- * (see sched.c): the event that readies an op wakes this thread, which
- * polls the op and posts its completion itself, instead of a worker doing
- * that on another CPU and waking us in turn.
+ * Wait for @want unreaped completions. If @guest, the waiter is its
+ * runtime's guest (see sched.c): the event that readies an op wakes this
+ * thread, which polls the op and posts its completion itself, instead of a
+ * worker doing that on another CPU and waking us in turn.
  */
-static long art_ring_wait(struct art_ring *ring, u32 want, const struct asyncrt_enter *e)
+static long art_ring_wait(struct art_ring *ring, u32 want, bool guest,
+			  const struct asyncrt_enter *e)
 {
-	bool guest = art_rt_guest_begin(ring->rt);
 	bool timed = e->flags & ASYNCRT_ENTER_TIMEOUT;
 	ktime_t expires = 0;
 	DEFINE_WAIT(wait);
 	long ret = 0;
 
-	if (timed)
-		expires = ktime_add_safe(ktime_get(), ns_to_ktime(min_t(u64, e->timeout_ns, KTIME_MAX)));
+	if (art_cq_unreaped(ring) >= want)
+		return 0;
+	if (timed) {
+		u64 ns = min_t(u64, e->timeout_ns, KTIME_MAX);
+
+		expires = ktime_add_safe(ktime_get(), ns_to_ktime(ns));
+	}
 	for (;;) {
 		prepare_to_wait(&ring->cq_wait, &wait, TASK_INTERRUPTIBLE);
 		if (art_cq_unreaped(ring) >= want)
@@ -740,35 +745,35 @@ static long art_ring_wait(struct art_ring *ring, u32 want, const struct asyncrt_
 		}
 	}
 	finish_wait(&ring->cq_wait, &wait);
-	if (guest)
-		art_rt_guest_end(ring->rt);
 	return ret;
 }
 
 int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 {
 	u32 want = min(e->min_complete, ring->cq_entries);
+	bool wait = (e->flags & ASYNCRT_ENTER_GETEVENTS) && want;
+	bool guest = false;
 	int submitted = 0;
-	long ret;
+	long ret = 0;
 
 	if (e->flags & ~(ASYNCRT_ENTER_GETEVENTS | ASYNCRT_ENTER_TIMEOUT) || e->resv)
 		return -EINVAL;
 	if (!art_ring_ready(ring))
 		return -EBADFD;
 
+	/* A waiter also gives the ops it submits their first poll. */
+	if (wait)
+		guest = art_rt_guest_begin(ring->rt);
 	art_ring_kick_held(ring);
-	if (e->to_submit) {
+	if (e->to_submit)
 		submitted = art_ring_submit(ring, e->to_submit);
-		if (submitted < 0)
-			return submitted;
-	}
-	if (!(e->flags & ASYNCRT_ENTER_GETEVENTS) || !want)
-		return submitted;
-
 	/* Entries consumed are reported whatever happened to the wait. */
-	ret = art_ring_wait(ring, want, e);
-	if (ret && !submitted)
-		return ret;
+	if (wait && submitted >= 0)
+		ret = art_ring_wait(ring, want, guest, e);
+	if (guest)
+		art_rt_guest_end(ring->rt);
+	if (submitted < 0 || (ret && !submitted))
+		return submitted < 0 ? submitted : ret;
 	return submitted;
 }
 

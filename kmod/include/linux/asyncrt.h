@@ -47,8 +47,10 @@ enum art_poll {
  * @poll: make progress. Returns %ART_READY with *@res set to a value (>= 0)
  *	or a negative errno, or %ART_PENDING after arranging a wake of
  *	art_cx_task(@cx). Runs in process context on a runtime worker
- *	kthread: it may allocate with GFP_KERNEL and take sleeping locks
- *	briefly (lock_sock(), a mutex), but must never wait for an event.
+ *	kthread, or on the thread of a current-thread runtime's guest (see
+ *	art_rt_guest_begin()), so it must not depend on current: it may
+ *	allocate with GFP_KERNEL and take sleeping locks briefly
+ *	(lock_sock(), a mutex), but must never wait for an event.
  * @drop: optional. Called exactly once for a task's top-level future when
  *	the task ends, with the final result (-ECANCELED if it was aborted
  *	before completing); combinators call it for children they cancel.
@@ -234,6 +236,7 @@ int art_rt_quiesce(struct art_runtime *rt, unsigned long timeout);
  * @global_depth: tasks in the injection queue now
  * @local_depth: tasks in all local queues now
  * @stalls: polls that exceeded the stall threshold
+ * @parked: workers parked (idle) now
  */
 struct art_rt_metrics {
 	u64 spawned;
@@ -247,9 +250,16 @@ struct art_rt_metrics {
 	u64 global_depth;
 	u64 local_depth;
 	u64 stalls;
+	u64 parked;
 };
 
 void art_rt_metrics(struct art_runtime *rt, struct art_rt_metrics *m);
+
+/* A thread waiting for a current-thread runtime's tasks can run them. */
+bool art_rt_guest_begin(struct art_runtime *rt);
+bool art_rt_guest_ready(struct art_runtime *rt);
+void art_rt_guest_run(struct art_runtime *rt);
+void art_rt_guest_end(struct art_runtime *rt);
 
 /* ---------------------------------------------------------------------- */
 /* Tasks and join handles                                                  */
