@@ -6,7 +6,8 @@
  * a clean -ENOMEM, and then show the runtime still works; kmemleak on the
  * debug kernel checks that nothing leaked. The sites, and who tests them:
  *
- *   sched.c   art_rt_create(): runtime, workers, each worker kthread
+ *   sched.c   art_rt_create(): runtime, workers, CPU map (default
+ *             runtime only), each worker kthread
  *                                      asyncrt_task art_spawn_enomem_at_every_site
  *   task.c    art_spawn(): task cache  asyncrt_task art_spawn_enomem_at_every_site
  *             art_spawn(): kmalloc     art_spawn_large_future_enomem

@@ -392,6 +392,23 @@ static void art_spawn_enomem_at_every_site(struct kunit *test)
 	/* runtime, workers array, two threads */
 	KUNIT_EXPECT_EQ(test, failures, 4U);
 
+	/* The default runtime also maps CPUs to its bound workers. */
+	cfg.workers = 0;
+	failures = 0;
+	for (nth = 1; nth < 1024; nth++) {
+		art_fault_inject(nth);
+		rt2 = art_rt_create(&cfg);
+		art_fault_inject(0);
+		if (!IS_ERR(rt2)) {
+			art_rt_destroy(rt2);
+			break;
+		}
+		KUNIT_EXPECT_EQ(test, PTR_ERR(rt2), -ENOMEM);
+		failures++;
+	}
+	/* runtime, workers array, CPU map, a thread per CPU */
+	KUNIT_EXPECT_EQ(test, failures, 3 + num_online_cpus());
+
 	art_fault_inject(1);
 	t = spawn_yielder(rt, 0, 1, NULL, 0);
 	art_fault_inject(0);
