@@ -297,6 +297,75 @@ static void art_broadcast_recv_drop_pending_loses_no_value(struct kunit *test)
 	art_broadcast_sender_put(ch);
 }
 
+/*
+ * A receive raced against a 1 ms timeout: the timeout wins and drops the
+ * pending receive; the next receive must still get the value sent after.
+ * Returns that value, or -EBUSY if the first receive got one.
+ */
+struct bctimeout {
+	struct art_future fut;
+	struct art_co co;
+	struct art_broadcast_rx *rx;
+	struct art_broadcast_recv r;
+	struct art_timeout to;
+	u64 item;
+	long res;
+};
+
+static enum art_poll bctimeout_poll(struct art_future *f, struct art_cx *cx,
+				    long *res)
+{
+	struct bctimeout *b = container_of(f, struct bctimeout, fut);
+
+	art_co_begin(&b->co);
+	art_broadcast_recv_init(&b->r, b->rx, &b->item);
+	art_timeout_init(&b->to, &b->r.fut, CLOCK_MONOTONIC, NSEC_PER_MSEC, 0);
+	art_co_await(&b->co, art_future_poll(&b->to.fut, cx, &b->res));
+	art_future_drop(&b->to.fut, b->res);
+	if (b->res != -ETIME)
+		art_co_return(&b->co, res, -EBUSY);
+	art_broadcast_recv_init(&b->r, b->rx, &b->item);
+	art_co_await(&b->co, art_broadcast_recv_poll(&b->r, cx, &b->res));
+	art_co_return(&b->co, res, b->res ? b->res : (long)b->item);
+	art_co_end(&b->co, res);
+}
+
+static void bctimeout_drop(struct art_future *f, long res)
+{
+	struct bctimeout *b = container_of(f, struct bctimeout, fut);
+
+	if (b->to.fut.ops)
+		art_future_drop(&b->to.fut, -ECANCELED);
+	art_broadcast_recv_drop(&b->r);
+}
+
+static const struct art_future_ops bctimeout_ops = {
+	.poll = bctimeout_poll,
+	.drop = bctimeout_drop,
+};
+
+static void art_broadcast_recv_drop_by_timeout_loses_no_value(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, 0, 0);
+	struct art_broadcast *ch = art_broadcast_new(4, sizeof(u64));
+	struct bctimeout b = { .fut.ops = &bctimeout_ops };
+	struct art_broadcast_rx rx;
+	struct art_task *t;
+
+	KUNIT_ASSERT_NOT_NULL(test, ch);
+	art_broadcast_subscribe(ch, &rx);
+	b.rx = &rx;
+	t = art_spawn_copy(rt, &b.fut, sizeof(b), 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	/* Long after the 1 ms timeout: the task waits in its second receive. */
+	KUNIT_EXPECT_EQ(test, art_task_wait(t, HZ), -ETIMEDOUT);
+	send_range(test, ch, 9, 10);
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(t), 9);
+	art_task_put(t);
+	art_broadcast_unsubscribe(&rx);
+	art_broadcast_sender_put(ch);
+}
+
 /* Sends from a hard hrtimer: four values per expiry, then close. */
 #define BC_STORM_VALUES	4000
 #define BC_STORM_RX	8
@@ -403,6 +472,7 @@ static struct kunit_case art_broadcast_cases[] = {
 	KUNIT_CASE(art_broadcast_sender_put_last_drains_then_epipe),
 	KUNIT_CASE(art_broadcast_unsubscribe_last_wakes_sender),
 	KUNIT_CASE(art_broadcast_recv_drop_pending_loses_no_value),
+	KUNIT_CASE(art_broadcast_recv_drop_by_timeout_loses_no_value),
 	KUNIT_CASE(art_broadcast_send_storm_from_hrtimer_accounts_every_value),
 	KUNIT_CASE(art_broadcast_new_enomem),
 	{}

@@ -238,11 +238,12 @@ static void art_mpsc_sender_put_last_drains_then_epipe(struct kunit *test)
 	art_mpsc_close_rx(ch);
 }
 
-/* Channel allocation failures return NULL cleanly. */
+/* Channel allocation failures return NULL cleanly; the next ones work. */
 static void art_chan_new_enomem(struct kunit *test)
 {
 	struct art_oneshot *os;
 	struct art_mpsc *ch;
+	u64 item = 3;
 
 	art_fault_inject(1);
 	os = art_oneshot_new();
@@ -253,6 +254,19 @@ static void art_chan_new_enomem(struct kunit *test)
 	art_fault_inject(0);
 	KUNIT_EXPECT_NULL(test, ch);
 	KUNIT_EXPECT_NULL(test, art_mpsc_new(0, 8));
+
+	os = art_oneshot_new();
+	KUNIT_ASSERT_NOT_NULL(test, os);
+	art_oneshot_close_rx(os);
+	KUNIT_EXPECT_EQ(test, art_oneshot_send(os, 1), -EPIPE);
+	ch = art_mpsc_new(8, 8);
+	KUNIT_ASSERT_NOT_NULL(test, ch);
+	KUNIT_EXPECT_EQ(test, art_mpsc_try_send(ch, &item), 0);
+	item = 0;
+	KUNIT_EXPECT_EQ(test, art_mpsc_try_recv(ch, &item), 0);
+	KUNIT_EXPECT_EQ(test, item, 3ULL);
+	art_mpsc_sender_put(ch);
+	art_mpsc_close_rx(ch);
 }
 
 static struct kunit_case art_chan_cases[] = {

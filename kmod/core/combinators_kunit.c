@@ -399,7 +399,9 @@ static void art_group_abort_all_then_shutdown(struct kunit *test)
 {
 	struct art_runtime *rt = art_kunit_rt(test, 0, 0);
 	struct art_group *g = kunit_kzalloc(test, sizeof(*g), GFP_KERNEL);
+	struct collector c = { .fut.ops = &collector_ops };
 	struct art_oneshot *os[6];
+	struct art_task *t;
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, g);
@@ -428,6 +430,20 @@ static void art_group_abort_all_then_shutdown(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, art_group_spawn(g, sizeof(struct member),
 					      member_init, NULL), -ENOMEM);
 	art_fault_inject(0);
+	KUNIT_EXPECT_EQ(test, g->nr, 0U);
+	/* Nothing damaged: the group still takes and joins a member. */
+	os[0] = art_oneshot_new();
+	KUNIT_ASSERT_NOT_NULL(test, os[0]);
+	KUNIT_ASSERT_EQ(test, art_group_spawn(g, sizeof(struct member),
+					      member_init, os[0]), 0);
+	art_oneshot_send(os[0], 5);
+	c.g = g;
+	t = art_spawn_copy(rt, &c.fut, sizeof(c), 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(t), 1);
+	art_task_put(t);
+	art_group_shutdown(g);
+	art_oneshot_close_rx(os[0]);
 }
 
 /*
