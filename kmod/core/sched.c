@@ -301,8 +301,8 @@ static int art_worker_fn(void *data)
  *
  * Process context. From now on, until art_rt_guest_end(), wakes of @rt's
  * tasks wake current instead of the worker, and current calls
- * art_rt_guest_run() whenever art_rt_guest_ready() says so. Use it around
- * a wait for something the runtime's tasks produce.
+ * art_rt_guest_run() in its wait loop. Use it around a wait for something
+ * the runtime's tasks produce.
  *
  * Return: false if @rt is multi-thread or has a guest already (then wait
  * as usual: the worker runs the tasks).
@@ -319,35 +319,30 @@ bool art_rt_guest_begin(struct art_runtime *rt)
 EXPORT_SYMBOL_GPL(art_rt_guest_begin);
 
 /**
- * art_rt_guest_ready() - tasks are waiting: call art_rt_guest_run()
- * @rt: a runtime whose guest is current
- *
- * Check it after setting the task state for the wait and before sleeping:
- * a wake that queues a task after this check wakes the guest.
- */
-bool art_rt_guest_ready(struct art_runtime *rt)
-{
-	return art_work_available(rt);
-}
-EXPORT_SYMBOL_GPL(art_rt_guest_ready);
-
-/**
  * art_rt_guest_run() - poll @rt's ready tasks in the calling thread
  * @rt: a runtime whose guest is current
  *
- * Process context, TASK_RUNNING. Runs at most a budget's worth of tasks, so
- * the caller's own condition is checked again soon.
+ * Call it in the wait loop after setting the task state and checking the
+ * condition, instead of sleeping when it returns true. It never sleeps
+ * before polling: if no task is ready, or the worker is polling them right
+ * now (they run anyway, and a later wake wakes the guest again), it
+ * returns false with the task state untouched. Otherwise it sets
+ * TASK_RUNNING, polls at most a budget's worth of tasks, so that the
+ * caller's condition is checked again soon, and returns true.
  */
-void art_rt_guest_run(struct art_runtime *rt)
+bool art_rt_guest_run(struct art_runtime *rt)
 {
 	struct art_worker *w = &rt->workers[0];
 	unsigned int n = rt->budget;
 	struct art_task *t;
 
-	mutex_lock(&rt->run_lock);
+	if (!art_work_available(rt) || !mutex_trylock(&rt->run_lock))
+		return false;
+	__set_current_state(TASK_RUNNING);
 	while (n-- && (t = art_next_task(w)))
 		art_task_run(w, t);
 	mutex_unlock(&rt->run_lock);
+	return true;
 }
 EXPORT_SYMBOL_GPL(art_rt_guest_run);
 

@@ -508,9 +508,8 @@ static void art_rt_guest_run_polls_in_the_waiting_thread(struct kunit *test)
 		t[i] = spawn_stepper(rt, step_record_site, &site[i], NULL);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
 	}
-	KUNIT_EXPECT_TRUE(test, art_rt_guest_ready(rt));
-	art_rt_guest_run(rt);
-	KUNIT_EXPECT_FALSE(test, art_rt_guest_ready(rt));
+	KUNIT_EXPECT_TRUE(test, art_rt_guest_run(rt));
+	KUNIT_EXPECT_FALSE(test, art_rt_guest_run(rt));	/* nothing ready */
 	art_rt_metrics(rt, &m);
 	KUNIT_EXPECT_EQ(test, m.parked, 1ULL);
 	art_rt_guest_end(rt);
@@ -545,12 +544,14 @@ static void art_rt_guest_end_hands_tasks_to_the_worker(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, art_rt_guest_begin(art_kunit_rt(test, 0, 2)));
 }
 
-/* Two tasks that wake themselves, and a wake storm from a kthread. */
+/* Two tasks woken by a storm from a kthread, polled by worker and guest. */
 struct serial_probe {
 	atomic_t inpoll;
 	atomic_t overlap;
 	atomic_t polls;
-	struct art_task *task;
+	atomic_t guest_polls;
+	struct task_struct *guest;
+	struct art_task *task[2];
 };
 
 static long step_serial(struct stepper *s, struct art_cx *cx)
@@ -561,41 +562,61 @@ static long step_serial(struct stepper *s, struct art_cx *cx)
 		atomic_inc(&p->overlap);
 	udelay(2);
 	atomic_dec(&p->inpoll);
-	if (atomic_inc_return(&p->polls) >= 3000)
-		return 0;
-	art_wake(art_cx_task(cx));
-	return -1;
+	atomic_inc(&p->polls);
+	if (current == p->guest)
+		atomic_inc(&p->guest_polls);
+	return -1;	/* until aborted */
+}
+
+static int serial_storm_thread(void *data)
+{
+	struct serial_probe *p = data;
+
+	while (!kthread_should_stop()) {
+		art_wake(p->task[0]);
+		art_wake(p->task[1]);
+		usleep_range(20, 50);
+	}
+	return 0;
 }
 
 /*
  * The worker and a guest that comes and goes never poll two tasks of a
- * current-thread runtime at the same time.
+ * current-thread runtime at the same time, and both do poll.
  */
 static void art_rt_guest_and_worker_never_poll_in_parallel(struct kunit *test)
 {
 	struct art_runtime *rt = art_kunit_rt(test, ART_RT_CURRENT_THREAD, 0);
-	struct serial_probe p = {};
-	struct art_task *t[2];
-	int i, rounds = 0;
+	struct serial_probe p = { .guest = current };
+	unsigned long end = jiffies + 60 * HZ;
+	struct task_struct *storm;
+	int guest, i;
 
 	for (i = 0; i < 2; i++) {
-		t[i] = spawn_stepper(rt, step_serial, &p, NULL);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+		p.task[i] = spawn_stepper(rt, step_serial, &p, NULL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(p.task[i]));
 	}
-	while (!art_task_is_finished(t[0]) || !art_task_is_finished(t[1])) {
+	storm = kthread_run(serial_storm_thread, &p, "art_kunit_storm");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(storm));
+	do {
 		if (art_rt_guest_begin(rt)) {
-			if (art_rt_guest_ready(rt))
-				art_rt_guest_run(rt);
+			art_rt_guest_run(rt);
 			art_rt_guest_end(rt);
 		}
-		rounds++;
 		cond_resched();
+		guest = atomic_read(&p.guest_polls);
+	} while ((atomic_read(&p.polls) < 2000 || !guest ||
+		  atomic_read(&p.polls) == guest) && time_before(jiffies, end));
+	kthread_stop(storm);
+	for (i = 0; i < 2; i++) {
+		art_task_abort(p.task[i]);
+		KUNIT_EXPECT_EQ(test, art_kunit_wait(p.task[i]), (long)-ECANCELED);
+		art_task_put(p.task[i]);
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&p.overlap), 0);
-	KUNIT_EXPECT_GE(test, atomic_read(&p.polls), 3000);
-	kunit_info(test, "%d guest rounds", rounds);
-	art_task_put(t[0]);
-	art_task_put(t[1]);
+	KUNIT_EXPECT_GT(test, guest, 0);
+	KUNIT_EXPECT_GT(test, atomic_read(&p.polls), guest);
+	kunit_info(test, "%d polls, %d by the guest", atomic_read(&p.polls), guest);
 }
 
 /*

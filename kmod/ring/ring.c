@@ -731,11 +731,8 @@ static long art_ring_wait(struct art_ring *ring, u32 want, bool guest,
 			ret = -EINTR;
 			break;
 		}
-		if (guest && art_rt_guest_ready(ring->rt)) {
-			__set_current_state(TASK_RUNNING);
-			art_rt_guest_run(ring->rt);
+		if (guest && art_rt_guest_run(ring->rt))
 			continue;
-		}
 		if (!timed) {
 			schedule();
 		} else if (!schedule_hrtimeout(&expires, HRTIMER_MODE_ABS)) {
