@@ -57,7 +57,7 @@ cflags="-O2 -g -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iuapi -Ilib/include"
 blog "building the bench programs"
 # libasyncrt with the Makefile's allowance for unused parameters.
 libobjs=
-for f in ring rt op chan group net; do
+for f in ring rt op chan group net socket; do
 	gcc $cflags -Wno-unused-parameter -c lib/$f.c -o "$build/bench/$f.o" || exit 1
 	libobjs="$libobjs $build/bench/$f.o"
 done

@@ -2,8 +2,10 @@
 /*
  * The echo server from the tokio tutorial, in C over /dev/asyncrt: an accept
  * loop that spawns one task per connection, each copying what it reads back
- * to the peer until the peer closes. Every wait (a connection to accept,
- * bytes to read, room to write) is a POLL future served by the kernel.
+ * to the peer until the peer closes. Every socket is registered with the
+ * runtime (asyncrt_socket_open), which keeps one multishot POLL entry armed
+ * on it: a wait for a connection, bytes or room costs no ring entry, only
+ * the readiness completion that ends it.
  *
  *   echo_server [port [connections]]
  *
@@ -18,7 +20,7 @@
 #include "asyncrt_rt.h"
 
 struct server {
-	int lfd;
+	struct asyncrt_socket *lsock;
 	long limit;		/* connections to serve, 0: forever */
 	long served, open;
 	long long bytes;
@@ -29,7 +31,7 @@ struct conn {
 	struct asyncrt_co co;
 	struct server *srv;
 	struct asyncrt_io io;
-	int fd;
+	struct asyncrt_socket *sock;
 	long n, r;
 	char buf[4096];
 };
@@ -40,17 +42,17 @@ static enum asyncrt_poll conn_task(struct asyncrt_cx *cx, void *state, long *res
 
 	asyncrt_co_begin(&c->co);
 	for (;;) {
-		asyncrt_read_init(&c->io, c->fd, c->buf, sizeof(c->buf));
+		asyncrt_sock_read_init(&c->io, c->sock, c->buf, sizeof(c->buf));
 		asyncrt_co_await(&c->co, asyncrt_io_poll(&c->io, cx, &c->n));
 		if (c->n <= 0)
 			break;		/* the peer closed, or an error */
-		asyncrt_write_all_init(&c->io, c->fd, c->buf, c->n);
+		asyncrt_sock_write_all_init(&c->io, c->sock, c->buf, c->n);
 		asyncrt_co_await(&c->co, asyncrt_io_poll(&c->io, cx, &c->r));
 		if (c->r < 0)
 			break;
 		c->srv->bytes += c->n;
 	}
-	close(c->fd);
+	asyncrt_socket_close(c->sock);
 	c->srv->open--;
 	c->srv->served++;
 	asyncrt_co_return(&c->co, res, c->n);
@@ -62,7 +64,7 @@ static void conn_drop(void *state)
 {
 	struct conn *c = state;
 
-	close(c->fd);
+	asyncrt_socket_close(c->sock);
 	c->srv->open--;
 }
 
@@ -82,19 +84,22 @@ static enum asyncrt_poll acceptor(struct asyncrt_cx *cx, void *state, long *res)
 
 	asyncrt_co_begin(&a->co);
 	while (!a->srv->limit || a->accepted < a->srv->limit) {
-		asyncrt_accept_init(&a->io, a->srv->lfd);
+		asyncrt_sock_accept_init(&a->io, a->srv->lsock);
 		asyncrt_co_await(&a->co, asyncrt_io_poll(&a->io, cx, &a->fd));
 		if (a->fd < 0) {
 			fprintf(stderr, "echo_server: accept: %s\n", asyncrt_strerror_hint(a->fd));
 			asyncrt_co_return(&a->co, res, a->fd);
 		}
 		c.srv = a->srv;
-		c.fd = a->fd;
-		a->srv->open++;
 		a->accepted++;
+		if (asyncrt_socket_open(cx->rt, a->fd, &c.sock)) {
+			close(a->fd);
+			continue;
+		}
+		a->srv->open++;
 		/* Detached: the connection's task lives on its own. */
 		if (asyncrt_spawn_drop(cx->rt, conn_task, conn_drop, &c, sizeof(c), NULL)) {
-			close(c.fd);
+			asyncrt_socket_close(c.sock);
 			a->srv->open--;
 		}
 	}
@@ -114,7 +119,7 @@ int main(int argc, char **argv)
 	struct asyncrt_rt *rt;
 	uint16_t port = argc > 1 ? atoi(argv[1]) : 7000;
 	long res = 0;
-	int ret;
+	int ret, lfd;
 
 	srv.limit = argc > 2 ? atol(argv[2]) : 0;
 	ret = asyncrt_rt_create(&rt, &cfg);
@@ -127,17 +132,24 @@ int main(int argc, char **argv)
 		asyncrt_rt_destroy(rt);
 		return 4;
 	}
-	srv.lfd = asyncrt_tcp_listen("127.0.0.1", port, 4096, &port);
-	if (srv.lfd < 0) {
-		fprintf(stderr, "echo_server: listen: %s\n", asyncrt_strerror_hint(srv.lfd));
+	lfd = asyncrt_tcp_listen("127.0.0.1", port, 4096, &port);
+	if (lfd < 0) {
+		fprintf(stderr, "echo_server: listen: %s\n", asyncrt_strerror_hint(lfd));
 		asyncrt_rt_destroy(rt);
 		return 1;
+	}
+	ret = asyncrt_socket_open(rt, lfd, &srv.lsock);
+	if (ret) {
+		fprintf(stderr, "echo_server: %s\n", asyncrt_strerror_hint(ret));
+		close(lfd);
+		asyncrt_rt_destroy(rt);
+		return ret == -EOPNOTSUPP ? 4 : 1;
 	}
 	printf("echo_server: listening on 127.0.0.1:%u\n", port);
 	fflush(stdout);
 	ret = asyncrt_block_on(rt, acceptor, &a, 0, &res);
 	printf("echo_server: served %ld connections, echoed %lld bytes\n", srv.served, srv.bytes);
-	close(srv.lfd);
+	asyncrt_socket_close(srv.lsock);
 	asyncrt_rt_destroy(rt);
 	return ret || res ? 1 : 0;
 }

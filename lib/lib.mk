@@ -3,7 +3,7 @@
 
 LIB_VERSION := 1.0.0
 LIB_SONAME := libasyncrt.so.1
-LIB_SRCS := lib/ring.c lib/rt.c lib/op.c lib/chan.c lib/group.c lib/net.c
+LIB_SRCS := lib/ring.c lib/rt.c lib/op.c lib/chan.c lib/group.c lib/net.c lib/socket.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(O_USER)/%.o)
 LIB_PIC_OBJS := $(LIB_SRCS:%.c=$(O_USER)/%.pic.o)
 LIB_A := $(O_USER)/libasyncrt.a

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * Non-blocking sockets driven by POLL readiness. Each operation tries its
- * system call first; only when it would block does it submit a oneshot POLL
- * entry for the readiness it needs, then tries again:
+ * Non-blocking socket futures: the system calls, and waiting on a bare fd.
+ * Each operation tries its system call first; only when it would block
+ * does it wait for the readiness it needs, then tries again:
  *
- *   try ──EAGAIN──> POLL in flight ──ready──> try ...
+ *   try ──EAGAIN──> wait for readiness ──ready──> try ...
  *    └──done or error──> READY
  *
- * read_exact and write_all loop until the whole buffer is moved. Dropping
- * (or aborting the task) cancels the POLL entry; the socket is the
- * caller's.
+ * On a bare fd the wait is a oneshot POLL entry per EAGAIN; dropping the
+ * future (or aborting its task) cancels it, and the fd is the caller's. On
+ * a registered socket (socket.c) the wait costs no ring entry at all.
+ * read_exact and write_all loop until the whole buffer is moved.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,11 +24,19 @@
 
 #include "rt_internal.h"
 
-static long io_try(struct asyncrt_io *io)
+/*
+ * One attempt at the operation: its result, or -EAGAIN to wait. With
+ * @stream (a stream socket or a pipe, where a short read means the buffer
+ * was drained), read_exact stops at a short read instead of paying for the
+ * read that would fail.
+ */
+long asyncrt_io_try(struct asyncrt_io *io, int stream)
 {
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(int), sslen = sizeof(ss);
+	size_t want;
 	ssize_t n;
 	int err;
-	socklen_t len = sizeof(err);
 
 	for (;;) {
 		switch (io->kind) {
@@ -44,6 +53,12 @@ static long io_try(struct asyncrt_io *io)
 				return -errno;
 			if (err == EINPROGRESS || err == EALREADY)
 				return -EAGAIN;
+			/* No error yet need not mean connected: ask the peer. */
+			if (!err && getpeername(io->fd, (struct sockaddr *)&ss, &sslen) < 0) {
+				if (errno == ENOTCONN)
+					return -EAGAIN;
+				err = errno;
+			}
 			io->done = err;
 			return -(long)err;
 		case ASYNCRT_IO_READ:
@@ -57,12 +72,15 @@ static long io_try(struct asyncrt_io *io)
 		case ASYNCRT_IO_READ_EXACT:
 			if (io->done == io->len)
 				return io->len;
-			n = read(io->fd, (char *)io->buf + io->done, io->len - io->done);
+			want = io->len - io->done;
+			n = read(io->fd, (char *)io->buf + io->done, want);
 			if (n < 0)
 				return -errno;
 			if (n == 0)
 				return -ENODATA;
 			io->done += n;
+			if (stream && (size_t)n < want && io->done < io->len)
+				return -EAGAIN;
 			continue;
 		case ASYNCRT_IO_WRITE_ALL:
 			if (io->done == io->len)
@@ -82,7 +100,7 @@ static long io_try(struct asyncrt_io *io)
 	}
 }
 
-static uint32_t io_events(const struct asyncrt_io *io)
+uint32_t asyncrt_io_events(const struct asyncrt_io *io)
 {
 	switch (io->kind) {
 	case ASYNCRT_IO_CONNECT:
@@ -98,6 +116,8 @@ enum asyncrt_poll asyncrt_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx, 
 {
 	long r;
 
+	if (io->on_sock)
+		return asyncrt_sock_io_poll(io, cx, res);
 	for (;;) {
 		if (io->waiting) {
 			if (asyncrt_op_poll(&io->poll, cx, &r) == ASYNCRT_PENDING)
@@ -109,9 +129,9 @@ enum asyncrt_poll asyncrt_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx, 
 			}
 			/* Ready (or POLLERR/POLLHUP): the system call will say. */
 		}
-		r = io_try(io);
+		r = asyncrt_io_try(io, 0);
 		if (r == -EAGAIN || r == -EWOULDBLOCK) {
-			asyncrt_poll_init(&io->poll, io->fd, io_events(io));
+			asyncrt_poll_init(&io->poll, io->fd, asyncrt_io_events(io));
 			io->waiting = 1;
 			continue;
 		}
@@ -129,12 +149,16 @@ static void io_drop(struct asyncrt_future *f)
 {
 	struct asyncrt_io *io = asyncrt_container_of(f, struct asyncrt_io, fut);
 
+	if (io->on_sock) {
+		asyncrt_sock_io_drop(io);
+		return;
+	}
 	if (io->waiting)
 		asyncrt_drop(&io->poll.fut);
 	io->waiting = 0;
 }
 
-static void io_init(struct asyncrt_io *io, uint8_t kind, int fd, void *buf, size_t len)
+void asyncrt_io_init(struct asyncrt_io *io, uint8_t kind, int fd, void *buf, size_t len)
 {
 	memset(io, 0, sizeof(*io));
 	io->fut.poll = io_poll;
@@ -147,34 +171,34 @@ static void io_init(struct asyncrt_io *io, uint8_t kind, int fd, void *buf, size
 
 void asyncrt_accept_init(struct asyncrt_io *io, int listen_fd)
 {
-	io_init(io, ASYNCRT_IO_ACCEPT, listen_fd, NULL, 0);
+	asyncrt_io_init(io, ASYNCRT_IO_ACCEPT, listen_fd, NULL, 0);
 }
 
 void asyncrt_connect_init(struct asyncrt_io *io, int fd, const struct sockaddr *addr,
 			  socklen_t addrlen)
 {
-	io_init(io, ASYNCRT_IO_CONNECT, fd, NULL, 0);
+	asyncrt_io_init(io, ASYNCRT_IO_CONNECT, fd, NULL, 0);
 	io->done = connect(fd, addr, addrlen) < 0 ? errno : 0;
 }
 
 void asyncrt_read_init(struct asyncrt_io *io, int fd, void *buf, size_t len)
 {
-	io_init(io, ASYNCRT_IO_READ, fd, buf, len);
+	asyncrt_io_init(io, ASYNCRT_IO_READ, fd, buf, len);
 }
 
 void asyncrt_write_init(struct asyncrt_io *io, int fd, const void *buf, size_t len)
 {
-	io_init(io, ASYNCRT_IO_WRITE, fd, (void *)buf, len);
+	asyncrt_io_init(io, ASYNCRT_IO_WRITE, fd, (void *)buf, len);
 }
 
 void asyncrt_read_exact_init(struct asyncrt_io *io, int fd, void *buf, size_t len)
 {
-	io_init(io, ASYNCRT_IO_READ_EXACT, fd, buf, len);
+	asyncrt_io_init(io, ASYNCRT_IO_READ_EXACT, fd, buf, len);
 }
 
 void asyncrt_write_all_init(struct asyncrt_io *io, int fd, const void *buf, size_t len)
 {
-	io_init(io, ASYNCRT_IO_WRITE_ALL, fd, (void *)buf, len);
+	asyncrt_io_init(io, ASYNCRT_IO_WRITE_ALL, fd, (void *)buf, len);
 }
 
 int asyncrt_sockaddr_in(struct sockaddr_storage *ss, socklen_t *len, const char *ip,

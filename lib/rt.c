@@ -74,7 +74,8 @@ static struct asyncrt_slot *rt_slot(struct asyncrt_rt *rt, uint32_t idx)
 	return &rt->chunks[idx / ASYNCRT_SLOT_CHUNK][idx % ASYNCRT_SLOT_CHUNK];
 }
 
-int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *ud)
+/* A free slot, in flight from now on; NULL when memory runs out. */
+static struct asyncrt_slot *slot_get(struct asyncrt_rt *rt, uint64_t *ud)
 {
 	struct asyncrt_slot *s;
 	uint32_t idx, i;
@@ -84,14 +85,14 @@ int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *u
 		struct asyncrt_slot *c;
 
 		if (rt->nchunks >= UINT32_MAX / ASYNCRT_SLOT_CHUNK - 1)
-			return -ENOMEM;
+			return NULL;
 		chunks = realloc(rt->chunks, (rt->nchunks + 1) * sizeof(*chunks));
 		if (!chunks)
-			return -ENOMEM;
+			return NULL;
 		rt->chunks = chunks;
 		c = calloc(ASYNCRT_SLOT_CHUNK, sizeof(*c));
 		if (!c)
-			return -ENOMEM;
+			return NULL;
 		chunks[rt->nchunks] = c;
 		for (i = 0; i < ASYNCRT_SLOT_CHUNK; i++) {
 			idx = rt->nchunks * ASYNCRT_SLOT_CHUNK + i;
@@ -107,12 +108,38 @@ int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *u
 	s->next_free = 0;
 	s->busy = 1;
 	s->wait_fd = -1;
-	s->op = op;
 	rt->nslots++;
 	rt->m.ops_inflight++;
 	*ud = (uint64_t)s->gen << 32 | idx;
-	op->slot = idx + 1;
+	return s;
+}
+
+int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *ud)
+{
+	struct asyncrt_slot *s = slot_get(rt, ud);
+
+	if (!s)
+		return -ENOMEM;
+	s->op = op;
+	op->slot = (uint32_t)*ud + 1;
 	return 0;
+}
+
+int asyncrt_slot_alloc_sock(struct asyncrt_rt *rt, struct asyncrt_socket *sock,
+			    uint64_t *ud)
+{
+	struct asyncrt_slot *s = slot_get(rt, ud);
+
+	if (!s)
+		return -ENOMEM;
+	s->sock = sock;
+	sock->slot = (uint32_t)*ud + 1;
+	return 0;
+}
+
+uint64_t asyncrt_slot_ud(struct asyncrt_rt *rt, uint32_t slot)
+{
+	return (uint64_t)rt_slot(rt, slot - 1)->gen << 32 | (slot - 1);
 }
 
 void asyncrt_slot_free(struct asyncrt_rt *rt, uint32_t idx)
@@ -120,6 +147,7 @@ void asyncrt_slot_free(struct asyncrt_rt *rt, uint32_t idx)
 	struct asyncrt_slot *s = rt_slot(rt, idx);
 
 	s->op = NULL;
+	s->sock = NULL;
 	s->busy = 0;
 	/* Skip the generation that would make a user_data of all ones. */
 	if (++s->gen == UINT32_MAX)
@@ -165,6 +193,14 @@ static void rt_complete(struct asyncrt_rt *rt, const struct asyncrt_cqe *cqe)
 	s = rt_slot(rt, idx);
 	if (s->gen != cqe->user_data >> 32 || !s->busy)
 		return;
+	if (s->sock) {
+		struct asyncrt_socket *sock = s->sock;
+
+		if (!more)
+			asyncrt_slot_free(rt, idx);
+		asyncrt_sock_event(rt, sock, cqe->res, more);
+		return;
+	}
 	op = s->op;
 	if (!op && !more && s->wait_fd >= 0 && cqe->res == 0) {
 		/* A WAIT dropped too late was woken: hand the wake-up on. */
@@ -268,10 +304,67 @@ static void rt_flush_ctls(struct asyncrt_rt *rt)
 /* Tasks                                                                   */
 /* ---------------------------------------------------------------------- */
 
+static size_t task_class_bytes(unsigned int cls)
+{
+	return sizeof(struct asyncrt_task_alloc) + cls * ASYNCRT_TASK_CLASS;
+}
+
+/* A task object with room for @size bytes of state, from the cache if it can. */
+static struct asyncrt_task_alloc *task_alloc(struct asyncrt_rt *rt, size_t size,
+					     uint8_t *cls)
+{
+	struct asyncrt_task_alloc *a;
+	unsigned int c;
+
+	if (size > (ASYNCRT_TASK_CLASSES - 1) * ASYNCRT_TASK_CLASS) {
+		*cls = ASYNCRT_TASK_NOCACHE;
+		return malloc(sizeof(*a) + size);
+	}
+	c = (size + ASYNCRT_TASK_CLASS - 1) / ASYNCRT_TASK_CLASS;
+	*cls = c;
+	a = rt->task_cache[c];
+	if (!a)
+		return malloc(task_class_bytes(c));
+	rt->task_cache[c] = *(void **)a;
+	rt->task_cache_bytes -= task_class_bytes(c);
+	return a;
+}
+
+/* Back to its runtime's cache while there is room; else to malloc. */
+static void task_release(struct asyncrt_task *t)
+{
+	struct asyncrt_rt *rt = t->rt;
+	unsigned int c = t->cls;
+
+	if (!rt || c == ASYNCRT_TASK_NOCACHE ||
+	    rt->task_cache_bytes + task_class_bytes(c) > ASYNCRT_TASK_CACHE_BYTES) {
+		free(t);
+		return;
+	}
+	*(void **)t = rt->task_cache[c];
+	rt->task_cache[c] = t;
+	rt->task_cache_bytes += task_class_bytes(c);
+}
+
+static void task_cache_free(struct asyncrt_rt *rt)
+{
+	unsigned int c;
+
+	for (c = 0; c < ASYNCRT_TASK_CLASSES; c++) {
+		while (rt->task_cache[c]) {
+			void *a = rt->task_cache[c];
+
+			rt->task_cache[c] = *(void **)a;
+			free(a);
+		}
+	}
+	rt->task_cache_bytes = 0;
+}
+
 void asyncrt_task_free(struct asyncrt_task *t)
 {
 	asyncrt_list_del(&t->all);
-	free(t);
+	task_release(t);
 }
 
 /* Drop every future the task left parked: kernel entries are cancelled. */
@@ -319,7 +412,7 @@ static void task_finish(struct asyncrt_task *t, long result)
 	if (t->handle)
 		asyncrt_list_add_tail(&t->all, &rt->zombies);
 	else
-		free(t);
+		task_release(t);
 }
 
 static void task_abort_now(struct asyncrt_task *t)
@@ -372,14 +465,16 @@ struct asyncrt_task *asyncrt_task_new(struct asyncrt_rt *rt, asyncrt_task_fn fn,
 {
 	struct asyncrt_task_alloc *a;
 	struct asyncrt_task *t;
+	uint8_t cls;
 
 	if (size > (1UL << 30))
 		return NULL;
-	a = malloc(sizeof(*a) + size);
+	a = task_alloc(rt, size, &cls);
 	if (!a)
 		return NULL;
 	t = &a->t;
 	memset(t, 0, sizeof(*t));
+	t->cls = cls;
 	t->state = a->state;
 	if (init && !size)
 		t->state = (void *)init;	/* borrowed: the caller keeps it */
@@ -530,6 +625,7 @@ int asyncrt_rt_create(struct asyncrt_rt **out, const struct asyncrt_rt_config *c
 	asyncrt_list_init(&rt->runq);
 	asyncrt_list_init(&rt->tasks);
 	asyncrt_list_init(&rt->zombies);
+	asyncrt_list_init(&rt->sockets);
 	*out = rt;
 	return 0;
 
@@ -566,9 +662,11 @@ void asyncrt_rt_destroy(struct asyncrt_rt *rt)
 			t->rt = NULL;	/* the group frees it */
 			continue;
 		}
-		free(t);
+		task_release(t);
 	}
+	asyncrt_sockets_free(rt);
 	asyncrt_ring_exit(&rt->ring);
+	task_cache_free(rt);
 	for (i = 0; i < rt->nchunks; i++)
 		free(rt->chunks[i]);
 	free(rt->chunks);
@@ -617,8 +715,14 @@ static int rt_run(struct asyncrt_rt *rt, struct asyncrt_task *root)
 		if (asyncrt_list_empty(&rt->runq) && !rt->nslots && !rt->nctls &&
 		    !asyncrt_sq_pending(&rt->ring) && !asyncrt_cq_ready(&rt->ring))
 			return -EDEADLK;
-		if (asyncrt_list_empty(&rt->runq) || asyncrt_sq_pending(&rt->ring)) {
-			ret = rt_enter(rt, asyncrt_list_empty(&rt->runq));
+		/*
+		 * One ENTER per turn: it submits what the turn prepared and, when
+		 * nothing can run and no completion is waiting, sleeps for one.
+		 */
+		if (asyncrt_sq_pending(&rt->ring) ||
+		    (asyncrt_list_empty(&rt->runq) && !asyncrt_cq_ready(&rt->ring))) {
+			ret = rt_enter(rt, asyncrt_list_empty(&rt->runq) &&
+					   !asyncrt_cq_ready(&rt->ring));
 			if (ret < 0)
 				return ret;
 		}

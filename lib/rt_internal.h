@@ -46,6 +46,7 @@ static inline void asyncrt_list_del(struct asyncrt_link *n)
  */
 struct asyncrt_slot {
 	struct asyncrt_op *op;		/* NULL: orphaned, awaiting its end */
+	struct asyncrt_socket *sock;	/* or a socket's multishot POLL */
 	uint32_t gen;
 	uint32_t next_free;		/* 1 + index, 0 ends the free list */
 	uint32_t busy;			/* an entry is in flight */
@@ -100,7 +101,20 @@ struct asyncrt_task {
 	long result;
 	unsigned int queued:1, done:1, aborted:1, handle:1, running:1,
 		     abort_pending:1;
+	uint8_t cls;			/* task cache class, or ASYNCRT_TASK_NOCACHE */
 };
+
+/*
+ * Freed tasks are kept per runtime, one LIFO list per size class of their
+ * inline state (0, 64, ... 256 bytes), up to ASYNCRT_TASK_CACHE_BYTES in
+ * all, so a spawn after a join reuses a warm object instead of a malloc.
+ * Each object is its own malloc block: one that outlives its runtime (a
+ * group's finished task) is simply free()d.
+ */
+#define ASYNCRT_TASK_CLASS	64
+#define ASYNCRT_TASK_CLASSES	5
+#define ASYNCRT_TASK_NOCACHE	0xff
+#define ASYNCRT_TASK_CACHE_BYTES (1U << 20)
 
 struct asyncrt_rt {
 	struct asyncrt_ring ring;
@@ -117,10 +131,35 @@ struct asyncrt_rt {
 	uint32_t ops;			/* ASYNCRT_OP_BIT() of what the module has */
 	int in_loop;
 	uint64_t next_id;
+	void *task_cache[ASYNCRT_TASK_CLASSES];
+	size_t task_cache_bytes;
+	struct asyncrt_link sockets;	/* every asyncrt_socket not yet freed */
 	struct asyncrt_metrics m;
 };
 
+/*
+ * A registered socket (socket.c). @ready holds the POLL bits last reported
+ * and not since disproved by a system call that would block; @slot names
+ * the armed multishot POLL. A closed socket whose POLL is still in flight
+ * stays allocated (closed set, no waiters) until the POLL's terminal
+ * completion, so no completion ever finds freed memory.
+ */
+struct asyncrt_socket {
+	struct asyncrt_rt *rt;
+	struct asyncrt_link node;	/* in rt->sockets */
+	struct asyncrt_link waiters;	/* asyncrt_io futures (io->s.wait) */
+	int fd;
+	uint32_t ready;
+	uint32_t slot;			/* 1 + slot index while armed */
+	int32_t err;			/* the POLL could not stay armed: why */
+	uint8_t stream;			/* a short read means drained */
+	uint8_t closed;
+};
+
 /* rt.c */
+int asyncrt_slot_alloc_sock(struct asyncrt_rt *rt, struct asyncrt_socket *sock,
+			    uint64_t *ud);
+uint64_t asyncrt_slot_ud(struct asyncrt_rt *rt, uint32_t slot);
 struct asyncrt_sqe *asyncrt_rt_get_sqe(struct asyncrt_rt *rt);
 int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *ud);
 void asyncrt_slot_free(struct asyncrt_rt *rt, uint32_t idx);
@@ -130,5 +169,18 @@ struct asyncrt_task *asyncrt_task_new(struct asyncrt_rt *rt, asyncrt_task_fn fn,
 				      asyncrt_task_drop_fn drop, const void *init,
 				      size_t size);
 void asyncrt_task_free(struct asyncrt_task *t);
+
+/* net.c */
+long asyncrt_io_try(struct asyncrt_io *io, int stream);
+void asyncrt_io_init(struct asyncrt_io *io, uint8_t kind, int fd, void *buf, size_t len);
+uint32_t asyncrt_io_events(const struct asyncrt_io *io);
+
+/* socket.c */
+enum asyncrt_poll asyncrt_sock_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx,
+				       long *res);
+void asyncrt_sock_io_drop(struct asyncrt_io *io);
+void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, int32_t res,
+			int more);
+void asyncrt_sockets_free(struct asyncrt_rt *rt);
 
 #endif /* _ASYNCRT_RT_INTERNAL_H */

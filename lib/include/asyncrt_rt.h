@@ -384,22 +384,44 @@ enum asyncrt_poll asyncrt_mpsc_recv_poll(struct asyncrt_mpsc_recv *r,
 					 struct asyncrt_cx *cx, long *res);
 
 /* ---------------------------------------------------------------------- */
-/* Non-blocking sockets driven by POLL readiness (net.c)                   */
+/* Non-blocking sockets driven by POLL readiness (net.c, socket.c)         */
 /* ---------------------------------------------------------------------- */
 
 /*
+ * A socket registered with the runtime (socket.c): the runtime owns the fd
+ * and keeps one multishot POLL entry armed on it while it lives, so waiting
+ * for readiness costs no ring entry. Close it with asyncrt_socket_close()
+ * (never close() its fd). Needs the module's POLL and CANCEL.
+ */
+struct asyncrt_socket;
+int asyncrt_socket_open(struct asyncrt_rt *rt, int fd, struct asyncrt_socket **sock);
+int asyncrt_socket_fd(const struct asyncrt_socket *sock);
+int asyncrt_socket_close(struct asyncrt_socket *sock);
+
+/*
  * One future for every socket operation: the system call is tried first
- * and, when it would block, a POLL entry waits for readiness. res: accept
- * the new fd (non-blocking, close-on-exec); connect 0; read the bytes read
- * (0 at end of file); write the bytes written; read_exact and write_all
- * the full length, read_exact -ENODATA on end of file before it.
+ * and, when it would block, the future waits for readiness: on a bare fd
+ * (asyncrt_read_init() and friends) with a oneshot POLL entry per wait, on
+ * a registered socket (asyncrt_sock_read_init() and friends) on the
+ * socket's own multishot POLL. res: accept the new fd (non-blocking,
+ * close-on-exec); connect 0; read the bytes read (0 at end of file); write
+ * the bytes written; read_exact and write_all the full length, read_exact
+ * -ENODATA on end of file before it; -EBADF when the registered socket was
+ * closed while the future waited on it.
  */
 struct asyncrt_io {
 	struct asyncrt_future fut;
-	struct asyncrt_op poll;
+	union {
+		struct asyncrt_op poll;			/* bare fd: its oneshot POLL */
+		struct {
+			struct asyncrt_socket *sock;
+			struct asyncrt_link wait;	/* on the socket's waiters */
+		} s;
+	};
 	int fd;
 	uint8_t kind;
 	uint8_t waiting;
+	uint8_t on_sock;			/* internal: s, not poll */
 	void *buf;
 	size_t len;
 	size_t done;
@@ -411,6 +433,19 @@ void asyncrt_read_init(struct asyncrt_io *io, int fd, void *buf, size_t len);
 void asyncrt_write_init(struct asyncrt_io *io, int fd, const void *buf, size_t len);
 void asyncrt_read_exact_init(struct asyncrt_io *io, int fd, void *buf, size_t len);
 void asyncrt_write_all_init(struct asyncrt_io *io, int fd, const void *buf, size_t len);
+
+void asyncrt_sock_accept_init(struct asyncrt_io *io, struct asyncrt_socket *sock);
+void asyncrt_sock_connect_init(struct asyncrt_io *io, struct asyncrt_socket *sock,
+			       const struct sockaddr *addr, socklen_t addrlen);
+void asyncrt_sock_read_init(struct asyncrt_io *io, struct asyncrt_socket *sock, void *buf,
+			    size_t len);
+void asyncrt_sock_write_init(struct asyncrt_io *io, struct asyncrt_socket *sock,
+			     const void *buf, size_t len);
+void asyncrt_sock_read_exact_init(struct asyncrt_io *io, struct asyncrt_socket *sock,
+				  void *buf, size_t len);
+void asyncrt_sock_write_all_init(struct asyncrt_io *io, struct asyncrt_socket *sock,
+				 const void *buf, size_t len);
+
 enum asyncrt_poll asyncrt_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx, long *res);
 
 /* A non-blocking TCP listener on @ip:@port (0: any; *bound gets it). */

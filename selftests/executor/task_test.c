@@ -3,7 +3,8 @@
  * Description: the executor's tasks without timers: spawn and join, yield
  * order, abort (pending, finished, self), detach, block_on of a task and of
  * a bare future, -EDEADLK for a loop that can never progress, groups
- * (JoinSet), metrics, a runtime destroyed with tasks still pending, and bad
+ * (JoinSet), metrics, a runtime destroyed with tasks still pending, a
+ * joined task's memory reused by the next spawn (the task cache), and bad
  * input. Waits here are channels, so only NOP is needed from the module.
  */
 #include <errno.h>
@@ -54,6 +55,47 @@ TEST_F(task, spawn_join_gives_the_result)
 	ASSERT_EQ(0, asyncrt_block_on(self->rt, spawn_join, NULL,
 				      sizeof(struct spawn_join), &res));
 	EXPECT_EQ(42, res);
+}
+
+/* Spawns and joins two children in turn; returns 1 if they shared memory. */
+struct reuse {
+	struct asyncrt_co co;
+	struct asyncrt_task *h, *first;
+	struct asyncrt_join j;
+	long r, sum;
+	int i;
+};
+
+static enum asyncrt_poll reuse(struct asyncrt_cx *cx, void *state, long *res)
+{
+	struct reuse *s = state;
+	struct value_task v = { .v = 20 };
+
+	asyncrt_co_begin(&s->co);
+	for (s->i = 0; s->i < 2; s->i++) {
+		if (asyncrt_spawn(cx->rt, value_task, &v, sizeof(v), &s->h))
+			asyncrt_co_return(&s->co, res, -1);
+		if (!s->first)
+			s->first = s->h;
+		asyncrt_join_init(&s->j, s->h);
+		asyncrt_co_await(&s->co, asyncrt_join_poll(&s->j, cx, &s->r));
+		s->sum += s->r;
+	}
+	asyncrt_co_return(&s->co, res, s->sum + (s->h == s->first));
+	asyncrt_co_end(&s->co, res);
+}
+
+TEST_F(task, joined_task_object_is_reused_by_the_next_spawn)
+{
+	struct asyncrt_metrics m;
+	long res = 0;
+
+	/* 20 + 20, and 1 for the second child reusing the first's object. */
+	ASSERT_EQ(0, asyncrt_block_on(self->rt, reuse, NULL, sizeof(struct reuse), &res));
+	EXPECT_EQ(41, res);
+	ASSERT_EQ(0, asyncrt_rt_metrics(self->rt, &m, sizeof(m)));
+	EXPECT_EQ(3, m.tasks_spawned);
+	EXPECT_EQ(0, m.tasks_alive);
 }
 
 TEST_F(task, block_on_future_of_a_join)

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Registered sockets: readiness registered once, as epoll and tokio do. The
+ * first operation that would block arms one multishot POLL entry for
+ * POLLIN|POLLOUT; it then stays armed until the socket is closed, and each
+ * of its F_MORE completions adds the reported bits to sock->ready and wakes
+ * the futures waiting for them. An operation tries its system call only
+ * while its direction is marked ready; a call that would block (or, on a
+ * stream, a read that comes back short) clears the mark, and the future
+ * waits on the socket, costing no ring entry:
+ *
+ *                 ready bit set ──try──> done ──> READY
+ *                      ^         └─EAGAIN / short read: clear bit
+ *   F_MORE CQE: set bits, wake waiters   v
+ *                      └───────── wait on sock->waiters (parked on task)
+ *
+ * Nothing is lost between the system call and the wait: the loop reaps
+ * completions only between polls, a wake-up after the call posts a new
+ * completion, and one from before it only causes one more try.
+ *
+ * The entry ends (a terminal CQE) when it is cancelled, or when the kernel
+ * cannot keep it armed (a file without wait queues, an error): the waiters
+ * are woken and the next wait arms it again, or reports the error. Close
+ * closes the fd, detaches the waiters (their next poll gives -EBADF) and
+ * cancels the entry; the socket's memory stays until that entry's terminal
+ * completion, so a late completion never finds freed memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rt_internal.h"
+
+#define SOCK_IN		(POLLIN | POLLERR | POLLHUP)
+#define SOCK_OUT	(POLLOUT | POLLERR | POLLHUP)
+
+/* The bits that let @io try its system call again. */
+static uint32_t io_ready_mask(const struct asyncrt_io *io)
+{
+	return asyncrt_io_events(io) == POLLOUT ? SOCK_OUT : SOCK_IN;
+}
+
+static void sock_free(struct asyncrt_socket *sock)
+{
+	asyncrt_list_del(&sock->node);
+	free(sock);
+}
+
+/* Stream sockets and pipes: a short read drained the buffer. */
+static int fd_is_stream(int fd)
+{
+	socklen_t len = sizeof(int);
+	struct stat st;
+	int type;
+
+	if (!getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len))
+		return type == SOCK_STREAM;
+	return errno == ENOTSOCK && !fstat(fd, &st) && S_ISFIFO(st.st_mode);
+}
+
+int asyncrt_socket_open(struct asyncrt_rt *rt, int fd, struct asyncrt_socket **out)
+{
+	uint32_t need = ASYNCRT_OP_BIT(ASYNCRT_OP_POLL) | ASYNCRT_OP_BIT(ASYNCRT_OP_CANCEL);
+	struct asyncrt_socket *sock;
+	int fl;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!rt || fd < 0)
+		return -EINVAL;
+	/* Without CANCEL an armed entry would hold the file until exit. */
+	if ((rt->ops & need) != need)
+		return -EOPNOTSUPP;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return -errno;
+	if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	sock = calloc(1, sizeof(*sock));
+	if (!sock)
+		return -ENOMEM;
+	sock->rt = rt;
+	sock->fd = fd;
+	/* Optimistic: the first operation tries its system call at once. */
+	sock->ready = POLLIN | POLLOUT;
+	sock->stream = fd_is_stream(fd);
+	asyncrt_list_init(&sock->waiters);
+	asyncrt_list_add_tail(&sock->node, &rt->sockets);
+	*out = sock;
+	return 0;
+}
+
+int asyncrt_socket_fd(const struct asyncrt_socket *sock)
+{
+	return sock && !sock->closed ? sock->fd : -EBADF;
+}
+
+/* Wake every waiter @bits satisfies (all of them with ~0). */
+static void sock_wake(struct asyncrt_socket *sock, uint32_t bits)
+{
+	struct asyncrt_link *l, *next;
+
+	for (l = sock->waiters.next; l != &sock->waiters; l = next) {
+		struct asyncrt_io *io = asyncrt_container_of(l, struct asyncrt_io, s.wait);
+
+		next = l->next;
+		if (!(bits & io_ready_mask(io)))
+			continue;
+		asyncrt_list_del(&io->s.wait);
+		asyncrt_wake(io->fut.task);
+	}
+}
+
+int asyncrt_socket_close(struct asyncrt_socket *sock)
+{
+	int ret = 0;
+
+	if (!sock || sock->closed)
+		return -EBADF;
+	/* Waiters learn of it on their next poll, without touching sock. */
+	while (!asyncrt_list_empty(&sock->waiters)) {
+		struct asyncrt_io *io = asyncrt_container_of(sock->waiters.next,
+							     struct asyncrt_io, s.wait);
+
+		asyncrt_list_del(&io->s.wait);
+		io->s.sock = NULL;
+		asyncrt_wake(io->fut.task);
+	}
+	if (close(sock->fd) < 0)
+		ret = -errno;
+	sock->fd = -1;
+	sock->closed = 1;
+	if (sock->slot)
+		asyncrt_rt_cancel(sock->rt, asyncrt_slot_ud(sock->rt, sock->slot));
+	else
+		sock_free(sock);
+	return ret;
+}
+
+/* The runtime is going: the kernel cancels the entries, we free the rest. */
+void asyncrt_sockets_free(struct asyncrt_rt *rt)
+{
+	while (!asyncrt_list_empty(&rt->sockets)) {
+		struct asyncrt_socket *sock =
+			asyncrt_container_of(rt->sockets.next, struct asyncrt_socket, node);
+
+		if (!sock->closed)
+			close(sock->fd);
+		sock_free(sock);
+	}
+}
+
+/* A completion of the socket's POLL (its slot is already freed if !more). */
+void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, int32_t res,
+			int more)
+{
+	ASYNCRT_UNUSED(rt);
+	if (!more)
+		sock->slot = 0;
+	if (sock->closed) {
+		if (!more)
+			sock_free(sock);
+		return;
+	}
+	if (res > 0)
+		sock->ready |= (uint32_t)res;
+	else if (!more && res < 0 && res != -ECANCELED)
+		sock->err = res;
+	/* The entry ended: every waiter looks again (and re-arms it). */
+	sock_wake(sock, more ? sock->ready : ~0U);
+}
+
+/* Arm the multishot POLL; 0 or a negative errno. */
+static int sock_arm(struct asyncrt_socket *sock, struct asyncrt_rt *rt)
+{
+	struct asyncrt_sqe *sqe;
+	uint64_t ud;
+	int ret;
+
+	ret = asyncrt_slot_alloc_sock(rt, sock, &ud);
+	if (ret)
+		return ret;
+	sqe = asyncrt_rt_get_sqe(rt);
+	if (!sqe) {
+		asyncrt_slot_free(rt, sock->slot - 1);
+		sock->slot = 0;
+		return -EBUSY;
+	}
+	asyncrt_prep_poll(sqe, sock->fd, POLLIN | POLLOUT, ASYNCRT_POLL_MULTI, ud);
+	rt->m.ops_submitted++;
+	return 0;
+}
+
+enum asyncrt_poll asyncrt_sock_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx,
+				       long *res)
+{
+	struct asyncrt_socket *sock = io->s.sock;
+	uint32_t mask = io_ready_mask(io);
+	long r;
+	int ret;
+
+	for (;;) {
+		if (!sock || sock->closed) {
+			r = -EBADF;
+			break;
+		}
+		if (!(sock->ready & mask)) {
+			if (sock->err) {
+				r = sock->err;
+				break;
+			}
+			if (!sock->slot) {
+				ret = sock_arm(sock, cx->rt);
+				if (ret) {
+					r = ret;
+					break;
+				}
+			}
+			if (asyncrt_list_empty(&io->s.wait))
+				asyncrt_list_add_tail(&io->s.wait, &sock->waiters);
+			asyncrt_future_park(&io->fut, cx);
+			return ASYNCRT_PENDING;
+		}
+		r = asyncrt_io_try(io, sock->stream);
+		if (r == -EAGAIN || r == -EWOULDBLOCK) {
+			sock->ready &= ~mask;
+			continue;
+		}
+		/* A short read on a stream drained it: skip the failing read. */
+		if (io->kind == ASYNCRT_IO_READ && sock->stream && r > 0 && (size_t)r < io->len)
+			sock->ready &= ~mask;
+		break;
+	}
+	asyncrt_sock_io_drop(io);
+	*res = r;
+	return ASYNCRT_READY;
+}
+
+void asyncrt_sock_io_drop(struct asyncrt_io *io)
+{
+	asyncrt_list_del(&io->s.wait);
+	asyncrt_future_unpark(&io->fut);
+}
+
+static void sock_io_init(struct asyncrt_io *io, uint8_t kind, struct asyncrt_socket *sock,
+			 void *buf, size_t len)
+{
+	asyncrt_io_init(io, kind, sock && !sock->closed ? sock->fd : -1, buf, len);
+	io->on_sock = 1;
+	io->s.sock = sock;
+	asyncrt_list_init(&io->s.wait);
+}
+
+void asyncrt_sock_accept_init(struct asyncrt_io *io, struct asyncrt_socket *sock)
+{
+	sock_io_init(io, ASYNCRT_IO_ACCEPT, sock, NULL, 0);
+}
+
+void asyncrt_sock_connect_init(struct asyncrt_io *io, struct asyncrt_socket *sock,
+			       const struct sockaddr *addr, socklen_t addrlen)
+{
+	sock_io_init(io, ASYNCRT_IO_CONNECT, sock, NULL, 0);
+	io->done = io->fd < 0 ? EBADF : connect(io->fd, addr, addrlen) < 0 ? errno : 0;
+}
+
+void asyncrt_sock_read_init(struct asyncrt_io *io, struct asyncrt_socket *sock, void *buf,
+			    size_t len)
+{
+	sock_io_init(io, ASYNCRT_IO_READ, sock, buf, len);
+}
+
+void asyncrt_sock_write_init(struct asyncrt_io *io, struct asyncrt_socket *sock,
+			     const void *buf, size_t len)
+{
+	sock_io_init(io, ASYNCRT_IO_WRITE, sock, (void *)buf, len);
+}
+
+void asyncrt_sock_read_exact_init(struct asyncrt_io *io, struct asyncrt_socket *sock,
+				  void *buf, size_t len)
+{
+	sock_io_init(io, ASYNCRT_IO_READ_EXACT, sock, buf, len);
+}
+
+void asyncrt_sock_write_all_init(struct asyncrt_io *io, struct asyncrt_socket *sock,
+				 const void *buf, size_t len)
+{
+	sock_io_init(io, ASYNCRT_IO_WRITE_ALL, sock, (void *)buf, len);
+}
