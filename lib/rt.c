@@ -473,19 +473,16 @@ struct asyncrt_task *asyncrt_task_new(struct asyncrt_rt *rt, asyncrt_task_fn fn,
 	if (!a)
 		return NULL;
 	t = &a->t;
-	memset(t, 0, sizeof(*t));
-	t->cls = cls;
-	t->state = a->state;
+	*t = (struct asyncrt_task){
+		.rt = rt, .fn = fn, .drop = drop, .state = a->state,
+		.id = ++rt->next_id, .cls = cls,
+	};
 	if (init && !size)
 		t->state = (void *)init;	/* borrowed: the caller keeps it */
 	else if (init)
 		memcpy(t->state, init, size);
-	else
+	else if (size)
 		memset(t->state, 0, size);
-	t->rt = rt;
-	t->fn = fn;
-	t->drop = drop;
-	t->id = ++rt->next_id;
 	asyncrt_list_init(&t->run);
 	asyncrt_list_init(&t->parked);
 	asyncrt_list_init(&t->gnode);
@@ -688,7 +685,7 @@ uint32_t asyncrt_rt_ops(const struct asyncrt_rt *rt)
  * Between two block_on calls nothing runs: hand the kernel the cancels and
  * entries this one left, so a cancel is never overtaken by what comes next.
  */
-static void rt_settle(struct asyncrt_rt *rt)
+void asyncrt_rt_settle(struct asyncrt_rt *rt)
 {
 	rt_flush_ctls(rt);
 	if (asyncrt_sq_pending(&rt->ring))
@@ -754,7 +751,7 @@ int asyncrt_block_on(struct asyncrt_rt *rt, asyncrt_task_fn fn, const void *init
 	if (res)
 		*res = root->result;
 	asyncrt_task_detach(root);
-	rt_settle(rt);
+	asyncrt_rt_settle(rt);
 	return ret;
 }
 
@@ -799,7 +796,7 @@ int asyncrt_block_on_future(struct asyncrt_rt *rt, struct asyncrt_future *f, lon
 	if (res)
 		*res = root->result;
 	asyncrt_task_detach(root);
-	rt_settle(rt);
+	asyncrt_rt_settle(rt);
 	return ret;
 }
 

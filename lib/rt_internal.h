@@ -165,6 +165,7 @@ int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *u
 void asyncrt_slot_free(struct asyncrt_rt *rt, uint32_t idx);
 void asyncrt_slot_orphan(struct asyncrt_rt *rt, uint32_t slot);
 void asyncrt_rt_cancel(struct asyncrt_rt *rt, uint64_t ud);
+void asyncrt_rt_settle(struct asyncrt_rt *rt);
 struct asyncrt_task *asyncrt_task_new(struct asyncrt_rt *rt, asyncrt_task_fn fn,
 				      asyncrt_task_drop_fn drop, const void *init,
 				      size_t size);

@@ -136,10 +136,14 @@ int asyncrt_socket_close(struct asyncrt_socket *sock)
 		ret = -errno;
 	sock->fd = -1;
 	sock->closed = 1;
-	if (sock->slot)
-		asyncrt_rt_cancel(sock->rt, asyncrt_slot_ud(sock->rt, sock->slot));
-	else
+	if (!sock->slot) {
 		sock_free(sock);
+		return ret;
+	}
+	asyncrt_rt_cancel(sock->rt, asyncrt_slot_ud(sock->rt, sock->slot));
+	/* Outside the loop nobody would submit it: the POLL holds the file. */
+	if (!sock->rt->in_loop)
+		asyncrt_rt_settle(sock->rt);
 	return ret;
 }
 

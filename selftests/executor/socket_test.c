@@ -329,6 +329,31 @@ TEST_F(sock, close_with_poll_in_flight_detaches_waiters_and_ends_it)
 	EXPECT_EQ(-EBADF, asyncrt_socket_close(NULL));
 }
 
+TEST_F(sock, close_outside_the_loop_releases_the_file_at_once)
+{
+	struct pollfd pfd;
+	char buf[8];
+	long res = 0;
+
+	/* Arm s[1]'s POLL: a read_exact that gets 2 of 8 bytes, then times out. */
+	ASSERT_EQ(2, write(asyncrt_socket_fd(self->s[0]), "hi", 2));
+	{
+		struct asyncrt_timeout to;
+		struct asyncrt_io io;
+
+		asyncrt_sock_read_exact_init(&io, self->s[1], buf, sizeof(buf));
+		asyncrt_timeout_init(&to, &io.fut, 20 * MS);
+		ASSERT_EQ(0, asyncrt_block_on_future(self->rt, &to.fut, &res));
+		EXPECT_EQ(-ETIME, res);
+	}
+	EXPECT_EQ(1, metrics(self->rt).ops_inflight);
+	/* No loop runs now, yet the peer must see the close. */
+	EXPECT_EQ(0, asyncrt_socket_close(self->s[1]));
+	pfd = (struct pollfd){ .fd = asyncrt_socket_fd(self->s[0]), .events = POLLIN };
+	EXPECT_EQ(1, poll(&pfd, 1, 2000));
+	EXPECT_EQ(0, read(pfd.fd, buf, sizeof(buf)));
+}
+
 /* A reader waits; another task ends every entry with a raw CANCEL_ALL. */
 struct cancel_all {
 	struct asyncrt_co co;
