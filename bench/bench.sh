@@ -84,6 +84,16 @@ if echo ",$only," | grep -q ',callgrind,'; then
 	mkdir -p "$out_bin/vg"
 	cp $vg/callgrind-amd64-linux $vg/default.supp "$out_bin/vg/"
 fi
+# --only perf: the kernel's perf tool, with the libraries it links, samples
+# the guest during the benchmarks that miss a target.
+if echo ",$only," | grep -q ',perf,'; then
+	command -v perf >/dev/null || { blog "perf needs: apt-get install linux-perf"; exit 1; }
+	mkdir -p "$out_bin/perf"
+	cp "$(command -v perf)" "$out_bin/perf/perf"
+	ldd "$(command -v perf)" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' |
+		xargs -r -I{} cp -L {} "$out_bin/perf/"
+	cp -L /lib64/ld-linux-x86-64.so.2 "$out_bin/perf/ld.so"
+fi
 
 lock_kernel "$kernel"
 kdir=$(kernel_kdir "$kernel") || exit 1
@@ -121,7 +131,17 @@ if grep -aq '^C ' "$vmout/results.txt"; then
 	done
 fi
 
-# A profile-only run (--only callgrind or trace) has no figures.
+# perf profiles come back as "P <name> <line>".
+if grep -aq '^P ' "$vmout/results.txt"; then
+	mkdir -p "$build/bench/results"
+	for name in $(grep -a '^P ' "$vmout/results.txt" | cut -d' ' -f2 | sort -u); do
+		grep -a "^P $name " "$vmout/results.txt" | cut -d' ' -f3- \
+			>"$build/bench/results/perf.$name.txt"
+		blog "perf $name: $build/bench/results/perf.$name.txt"
+	done
+fi
+
+# A profile-only run (--only callgrind, trace or perf) has no figures.
 grep -aq '^R ' "$vmout/results.txt" || exit $rc
 python3 bench/report.py --results "$vmout/results.txt" --out "$build/bench/results" \
 	--kernel "$(basename "$image" | sed 's/^vmlinuz-//')" --mode "$size" \

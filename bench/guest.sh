@@ -9,7 +9,8 @@
 #   asyncrt.bench=quick|full   sizes and repetitions (default quick)
 #   asyncrt.only=a,b           only these benchmarks (nop, kspawn, kscale,
 #                              kmem, tscale, lateness, klateness, wake,
-#                              uspawn, storm, echo; callgrind, trace)
+#                              uspawn, storm, echo; callgrind, trace,
+#                              perf)
 
 cd /bench || exit 1
 cmd() { sed -n "s/.*asyncrt\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
@@ -202,6 +203,38 @@ if [ -n "$only" ] && want callgrind; then
 			sed 's/^/# /' /tmp/cg.err
 		sed "s/^/C $impl /" /tmp/cg.$impl
 	done
+fi
+
+# Not run by default: perf samples the whole guest (cpu-clock: TCG has no
+# PMU) while a benchmark that misses its target runs, then prints a flat
+# profile by symbol as "P <name> <line>" (asyncrt.only=perf; bench.sh
+# writes results/perf.<name>.txt). Kernel symbols come from kallsyms.
+if [ -n "$only" ] && want perf; then
+	perf="/bench/perf/ld.so --library-path /bench/perf /bench/perf/perf"
+	prof() { # prof <name> <command...>
+		name=$1
+		shift
+		say "perf: $name"
+		$perf record -q -e cpu-clock -F 2000 -a -o /tmp/perf.data \
+			>/dev/null 2>/tmp/perf.err &
+		ppid=$!
+		sleep 1
+		"$@" >/dev/null
+		kill -INT $ppid
+		wait $ppid
+		$perf report -q -i /tmp/perf.data --stdio --no-children \
+			--sort dso,sym --percent-limit 0.5 2>>/tmp/perf.err |
+			sed "s/^/P $name /"
+		sed 's/^/# perf: /' /tmp/perf.err | head -n 5
+	}
+	prof kspawn kbench run=spawn ms=$SPAWN_MS
+	prof wake_asyncrt ./wake asyncrt thread $WAKE_N
+	prof wake_futex ./wake futex thread $WAKE_N
+	prof nop16_asyncrt ./nop asyncrt 16 $NOP_MS
+	prof nop16_io_uring ./nop io_uring 16 $NOP_MS
+	ulimit -n 65536
+	prof echo64_asyncrt echo_run asyncrt 64
+	prof echo64_epoll echo_run epoll 64
 fi
 
 say "bench done"
