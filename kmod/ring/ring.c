@@ -334,7 +334,9 @@ struct art_cq_batch {
 static void art_cq_batch_flush(struct art_ring *ring, struct art_cq_batch *b,
 			       u32 unused)
 {
+	struct asyncrt_cqe *cqes;
 	unsigned int i;
+	u32 tail, mask;
 
 	if (!b->n && !unused)
 		return;
@@ -344,14 +346,19 @@ static void art_cq_batch_flush(struct art_ring *ring, struct art_cq_batch *b,
 		spin_unlock_irq(&ring->cq_lock);
 		return;
 	}
+	/* Locals: the stores to shared memory could alias ring's fields. */
+	tail = ring->cq_tail;
+	mask = ring->cq_entries - 1;
+	cqes = ring->cqes;
 	for (i = 0; i < b->n; i++) {
-		struct asyncrt_cqe *cqe = &ring->cqes[ring->cq_tail++ & (ring->cq_entries - 1)];
+		struct asyncrt_cqe *cqe = &cqes[tail++ & mask];
 
 		WRITE_ONCE(cqe->user_data, b->cqe[i].user_data);
 		WRITE_ONCE(cqe->res, b->cqe[i].res);
 		WRITE_ONCE(cqe->flags, 0);
 		trace_asyncrt_complete(ring->id, b->cqe[i].user_data, b->cqe[i].res, 0);
 	}
+	ring->cq_tail = tail;
 	ring->cq_reserved -= b->n;
 	this_cpu_add(art_ring_completed, b->n);
 	art_cq_publish(ring);
