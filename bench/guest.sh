@@ -192,6 +192,24 @@ if [ -n "$only" ] && want trace; then
 	grep -v '^#' $t/trace | sed 's/^/T /'
 fi
 
+# Not run by default: the kernel's call graph of a few batch-16 NOP round
+# trips, each side (asyncrt.only=nopgraph), to compare the ENTER paths.
+if [ -n "$only" ] && want nopgraph; then
+	t=/sys/kernel/debug/tracing
+	for impl in asyncrt io_uring; do
+		say "function graph of NOP batch 16, $impl"
+		echo 0 > $t/tracing_on
+		echo > $t/trace
+		echo function_graph > $t/current_tracer
+		echo __x64_sys_ioctl __x64_sys_io_uring_enter > $t/set_graph_function
+		echo 1 > $t/tracing_on
+		./nop $impl 16 1 >/dev/null
+		echo 0 > $t/tracing_on
+		grep -v '^#' $t/trace | head -n 1500 | sed "s/^/T $impl /"
+	done
+	echo nop > $t/current_tracer
+fi
+
 # Not run by default: callgrind over the executor's spawn+join, both sides
 # (asyncrt.only=callgrind; bench.sh annotates the "C" lines).
 if [ -n "$only" ] && want callgrind; then
