@@ -79,9 +79,9 @@ void art_tq_exit(struct art_ring *ring)
 }
 
 /*
- * Make a sleep op pending until @deadline (ns of its clock's origin); a
- * deadline already past fires at once without touching the tree. The op's
- * task is polled after this anyway: it was just spawned or is running.
+ * Make a sleep op pending until @deadline (ns of its clock's origin). A
+ * deadline already past makes the hrtimer fire at once; not reading the
+ * clock here keeps a SLEEP's submission to the one read per ENTER.
  */
 void art_tq_arm(struct art_ring *ring, struct art_sleep_op *so, u8 clock,
 		u64 deadline)
@@ -93,9 +93,7 @@ void art_tq_arm(struct art_ring *ring, struct art_sleep_op *so, u8 clock,
 	so->tn.expires = min_t(u64, deadline, KTIME_MAX);
 	spin_lock_irqsave(&tq->lock, flags);
 	so->op.priv = clock | ART_SLEEP_ARMED;
-	if (so->tn.expires <= hrtimer_cb_get_time(&tq->timer))
-		so->op.priv |= ART_SLEEP_FIRED;
-	else if (timerqueue_add(&tq->q, &so->tn))
+	if (timerqueue_add(&tq->q, &so->tn))
 		hrtimer_start(&tq->timer, so->tn.expires, HRTIMER_MODE_ABS);
 	spin_unlock_irqrestore(&tq->lock, flags);
 }
