@@ -520,8 +520,9 @@ static int art_sqe_check(const struct art_sqe *sqe)
 }
 
 /* Run a run-at-once opcode now, in the submitter's context. */
-static long art_ring_issue(struct art_ring *ring, const struct art_opdef *def,
-			   const struct art_sqe *sqe)
+static __always_inline long art_ring_issue(struct art_ring *ring,
+					   const struct art_opdef *def,
+					   const struct art_sqe *sqe)
 {
 	struct file *file;
 	long res;
