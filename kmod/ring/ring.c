@@ -297,24 +297,58 @@ static u32 art_cq_unreaped(struct art_ring *ring)
 }
 
 /*
- * Promise CQ slots to up to @n entries about to be accepted, in one lock
- * round trip per ENTER; the final art_cq_batch_flush() gives back the rest.
+ * CQ slots in use if @claimed is current: unreaped CQEs (as far as a hostile
+ * cq_head tells) plus promised ones. Outside cq_lock the caller must check
+ * that cq_claimed did not move while it looked (a multishot completion may
+ * have claimed and published a slot in between).
+ */
+static u32 art_cq_used(struct art_ring *ring, u32 claimed)
+{
+	/* Pairs with userspace's release store of cq_head after reading. */
+	u32 head = smp_load_acquire(&ring->rings->cq_head);
+	/* Pairs with the release in art_cq_publish(). */
+	u32 tail = smp_load_acquire(&ring->cq_published);
+
+	return min(tail - head, ring->cq_entries) + (claimed - tail);
+}
+
+/* Of @n slots wanted, how many the CQ and the in-flight bound allow. */
+static u32 art_cq_room(struct art_ring *ring, u32 claimed, u32 n)
+{
+	u32 used = art_cq_used(ring, claimed);
+	u32 promised = claimed - READ_ONCE(ring->cq_published);
+	u32 room;
+
+	if (used >= ring->cq_entries || promised >= ring->max_inflight)
+		return 0;
+	room = min(ring->cq_entries - used, ring->max_inflight - promised);
+	return min(n, room);
+}
+
+/*
+ * Promise CQ slots to up to @n entries about to be accepted, with one
+ * compare-and-exchange per ENTER; the final art_cq_batch_flush() gives back
+ * the rest. Only the submitter (under submit_lock) lowers cq_claimed, so a
+ * value seen twice did not move in between.
  */
 static u32 art_cq_reserve(struct art_ring *ring, u32 n)
+	__must_hold(&ring->submit_lock)
 {
-	u32 used, room;
+	u32 claimed = atomic_read_acquire(&ring->cq_claimed), got;
 
-	spin_lock_irq(&ring->cq_lock);
-	used = art_cq_unreaped(ring) + ring->cq_reserved;
-	room = used < ring->cq_entries ? ring->cq_entries - used : 0;
-	if (ring->cq_reserved < ring->max_inflight)
-		room = min(room, ring->max_inflight - ring->cq_reserved);
-	else
-		room = 0;
-	n = min(n, room);
-	ring->cq_reserved += n;
-	spin_unlock_irq(&ring->cq_lock);
-	return n;
+	for (;;) {
+		got = art_cq_room(ring, claimed, n);
+		if (got) {
+			if (atomic_try_cmpxchg(&ring->cq_claimed, &claimed, claimed + got))
+				return got;
+		} else {
+			u32 again = atomic_read_acquire(&ring->cq_claimed);
+
+			if (again == claimed)
+				return 0;
+			claimed = again;
+		}
+	}
 }
 
 /*
@@ -330,7 +364,7 @@ struct art_cq_batch {
 	struct asyncrt_cqe cqe[ART_CQ_BATCH];
 };
 
-/* Post the batch; also give back @unused reserved slots, in the same trip. */
+/* Post the batch (one lock round trip) and give back @unused promised slots. */
 static void art_cq_batch_flush(struct art_ring *ring, struct art_cq_batch *b,
 			       u32 unused)
 {
@@ -338,14 +372,11 @@ static void art_cq_batch_flush(struct art_ring *ring, struct art_cq_batch *b,
 	unsigned int i;
 	u32 tail, mask;
 
-	if (!b->n && !unused)
+	if (unused)
+		atomic_sub(unused, &ring->cq_claimed);
+	if (!b->n)
 		return;
 	spin_lock_irq(&ring->cq_lock);
-	ring->cq_reserved -= unused;
-	if (!b->n) {
-		spin_unlock_irq(&ring->cq_lock);
-		return;
-	}
 	/* Locals: the stores to shared memory could alias ring's fields. */
 	tail = ring->cq_tail;
 	mask = ring->cq_entries - 1;
@@ -359,7 +390,6 @@ static void art_cq_batch_flush(struct art_ring *ring, struct art_cq_batch *b,
 		trace_asyncrt_complete(ring->id, b->cqe[i].user_data, b->cqe[i].res, 0);
 	}
 	ring->cq_tail = tail;
-	ring->cq_reserved -= b->n;
 	this_cpu_add(art_ring_completed, b->n);
 	art_cq_publish(ring);
 	spin_unlock_irq(&ring->cq_lock);
@@ -391,8 +421,6 @@ void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags)
 	WRITE_ONCE(cqe->res, res);
 	WRITE_ONCE(cqe->flags, flags);
 	ring->cq_tail++;
-	if (!(flags & ASYNCRT_CQE_F_MORE))
-		ring->cq_reserved--;
 	this_cpu_inc(art_ring_completed);
 	trace_asyncrt_complete(ring->id, user_data, res, flags);
 	art_cq_publish(ring);
@@ -412,17 +440,22 @@ bool art_ring_post_more(struct art_ring *ring, u64 user_data, s32 res,
 {
 	struct asyncrt_cqe *cqe;
 	unsigned long irqflags;
+	u32 claimed;
 
 	spin_lock_irqsave(&ring->cq_lock, irqflags);
-	if (art_cq_unreaped(ring) + ring->cq_reserved >= ring->cq_entries) {
-		if (list_empty(&held->node)) {
-			list_add_tail(&held->node, &ring->held);
-			WRITE_ONCE(ring->rings->cq_held, ++ring->cq_held);
-			atomic64_inc(&art_ring_stats.held);
+	/* cq_published is stable under cq_lock; only the submitter races. */
+	claimed = atomic_read(&ring->cq_claimed);
+	do {
+		if (art_cq_used(ring, claimed) >= ring->cq_entries) {
+			if (list_empty(&held->node)) {
+				list_add_tail(&held->node, &ring->held);
+				WRITE_ONCE(ring->rings->cq_held, ++ring->cq_held);
+				atomic64_inc(&art_ring_stats.held);
+			}
+			spin_unlock_irqrestore(&ring->cq_lock, irqflags);
+			return false;
 		}
-		spin_unlock_irqrestore(&ring->cq_lock, irqflags);
-		return false;
-	}
+	} while (!atomic_try_cmpxchg(&ring->cq_claimed, &claimed, claimed + 1));
 	cqe = &ring->cqes[ring->cq_tail & (ring->cq_entries - 1)];
 	WRITE_ONCE(cqe->user_data, user_data);
 	WRITE_ONCE(cqe->res, res);

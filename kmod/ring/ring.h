@@ -77,13 +77,17 @@ struct art_ring {
 
 	/*
 	 * Completion side, under cq_lock (irq-safe: completions are posted
-	 * from any context). cq_reserved counts CQ slots promised to
-	 * accepted entries that have not completed yet.
+	 * from any context). cq_claimed counts the CQEs written plus the CQ
+	 * slots promised to accepted entries that have not completed yet
+	 * (cq_claimed - cq_tail of them); a terminal completion turns a
+	 * promise into a CQE and leaves it unchanged. Only the submitter's
+	 * reservation and a multishot completion raise it, by compare-and-
+	 * exchange, so the submitter reserves without cq_lock.
 	 */
 	spinlock_t cq_lock;
 	u32 cq_tail;		/* entries written */
 	u32 cq_published;	/* of which userspace can see: read locklessly */
-	u32 cq_reserved;
+	atomic_t cq_claimed;
 	u32 cq_held;		/* multishot completions held back, ever */
 	struct list_head held;	/* ops waiting for CQ room to post */
 	wait_queue_head_t cq_wait;	/* ENTER waiters and poll() */

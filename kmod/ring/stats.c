@@ -74,7 +74,8 @@ void art_ring_show_fdinfo(struct art_ring *ring, struct seq_file *m)
 	seq_printf(m, "cq-head:\t%u\n", READ_ONCE(ring->rings->cq_head));
 	seq_printf(m, "cq-tail:\t%u\n", READ_ONCE(ring->cq_tail));
 	seq_printf(m, "cq-held:\t%u\n", READ_ONCE(ring->cq_held));
-	seq_printf(m, "inflight:\t%u\n", READ_ONCE(ring->cq_reserved));
+	seq_printf(m, "inflight:\t%u\n",
+		   (u32)atomic_read(&ring->cq_claimed) - READ_ONCE(ring->cq_published));
 	seq_printf(m, "max-inflight:\t%u\n", ring->max_inflight);
 	seq_printf(m, "tasks-live:\t%llu\n", rt.live);
 	seq_printf(m, "tasks-spawned:\t%llu\n", rt.spawned);
