@@ -10,9 +10,7 @@
 
 int art_nop_prep(const struct art_sqe *sqe)
 {
-	if (sqe->fd || sqe->arg || sqe->arg2 || sqe->op_flags || sqe->clock)
-		return -EINVAL;
-	return 0;
+	return art_nop_check(sqe);
 }
 
 long art_nop_issue(struct art_ring *ring, const struct art_sqe *sqe,
