@@ -102,11 +102,12 @@ struct art_ring {
 
 	struct art_tq tq[ART_RING_CLOCKS];
 	/*
-	 * Under submit_lock: each clock read at most once per ENTER, for the
-	 * relative deadlines of what it submits (a clock read can cost more
-	 * than the rest of an entry, e.g. HPET under emulation).
+	 * Under submit_lock: each clock read at most once per ENTER and tick,
+	 * for the relative deadlines of what it submits (a clock read can cost
+	 * more than the rest of an entry, e.g. HPET under emulation).
 	 */
 	u64 sub_now[ART_RING_CLOCKS];
+	unsigned long sub_jiffies;	/* when sub_now was read */
 	u8 sub_now_valid;		/* bit per clock */
 
 	/* Private copies of a chain being submitted, under submit_lock. */
