@@ -155,7 +155,7 @@ static int art_op_init(struct art_future *f, void *arg)
 
 		/* Counted from submission, or for a linked op from its start. */
 		if (!sp->gated) {
-			now = art_ring_submit_now(ring, sp->sqe->clock);
+			now = art_now(ring->rt, sp->timeout_clock);
 			ns = ns > U64_MAX - now ? U64_MAX : now + ns;
 			flags = ART_TIMER_ABS;
 		}

@@ -676,33 +676,6 @@ static void art_ring_submit_chain(struct art_ring *ring, struct art_sqe *c, u32 
 	}
 }
 
-/*
- * The time of this ENTER on an ASYNCRT_CLOCK_*, for relative deadlines
- * counted from submission. Read after userspace called ENTER, so no
- * deadline is earlier than one it computed; read again on each tick, so
- * entries submitted further apart than a tick keep their own start (a
- * later entry with a shorter duration must not find its deadline passed
- * while it is still being submitted, or sleeps submitted together could
- * complete out of the order of their durations).
- */
-u64 art_ring_submit_now(struct art_ring *ring, u8 clock)
-	__must_hold(&ring->submit_lock)
-{
-	unsigned long j = jiffies;
-	clockid_t id;
-
-	if (ring->sub_jiffies != j) {
-		ring->sub_jiffies = j;
-		ring->sub_now_valid = 0;
-	}
-	if (!(ring->sub_now_valid & BIT(clock))) {
-		art_clock_from_uapi(clock, &id);
-		ring->sub_now[clock] = art_now(ring->rt, id);
-		ring->sub_now_valid |= BIT(clock);
-	}
-	return ring->sub_now[clock];
-}
-
 static u32 art_sq_index(struct art_ring *ring, u32 pos)
 {
 	return READ_ONCE(ring->sq_array[pos & (ring->sq_entries - 1)]);
@@ -720,7 +693,6 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit)
 	avail = min(tail - ring->sq_head, ring->sq_entries);
 	to_submit = min(to_submit, avail);
 	slots = art_cq_reserve(ring, to_submit);
-	ring->sub_now_valid = 0;
 	batch.n = 0;
 	batch.posted = false;
 

@@ -101,14 +101,6 @@ struct art_ring {
 	unsigned int ops_bits;
 
 	struct art_tq tq[ART_RING_CLOCKS];
-	/*
-	 * Under submit_lock: each clock read at most once per ENTER and tick,
-	 * for the relative deadlines of what it submits (a clock read can cost
-	 * more than the rest of an entry, e.g. HPET under emulation).
-	 */
-	u64 sub_now[ART_RING_CLOCKS];
-	unsigned long sub_jiffies;	/* when sub_now was read */
-	u8 sub_now_valid;		/* bit per clock */
 
 	/* Private copies of a chain being submitted, under submit_lock. */
 	struct art_sqe *chain;
@@ -157,6 +149,5 @@ struct art_held;
 bool art_ring_post_more(struct art_ring *ring, u64 user_data, s32 res,
 			struct art_held *held);
 void art_ring_unpark(struct art_ring *ring, struct art_held *held);
-u64 art_ring_submit_now(struct art_ring *ring, u8 clock);
 
 #endif /* _ASYNCRT_RING_RING_H */

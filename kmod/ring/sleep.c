@@ -43,15 +43,26 @@ int art_sleep_op_prep(const struct art_sqe *sqe)
 }
 
 /*
- * Arm a SLEEP for @ns after @now (a relative sleep), or with @abs at the
- * deadline @ns.
+ * Arm a SLEEP for @ns from now, or with @abs at the deadline @ns. Each
+ * relative sleep reads its clock when it starts: entries submitted together
+ * then keep the order of their durations even when submitting them takes
+ * longer than the gaps between those (a clock read shared by the batch let
+ * a later, shorter sleep find its deadline passed before it was queued).
  */
 static void art_sleep_op_start(struct art_ring *ring, struct art_sleep_op *so,
-			       u64 ns, bool abs, u64 now)
+			       u64 ns, bool abs)
 {
-	if (!abs)
+	u8 clock = so->op.priv & ART_SLEEP_CLOCK;
+	clockid_t id;
+
+	if (!abs) {
+		u64 now;
+
+		art_clock_from_uapi(clock, &id);
+		now = art_now(ring->rt, id);
 		ns = ns > U64_MAX - now ? U64_MAX : now + ns;
-	art_tq_arm(ring, so, so->op.priv & ART_SLEEP_CLOCK, ns);
+	}
+	art_tq_arm(ring, so, clock, ns);
 }
 
 /*
@@ -72,11 +83,8 @@ int art_sleep_op_init(struct art_op *op, const struct art_sqe *sqe)
 		so->tn.expires = min_t(u64, sqe->arg, KTIME_MAX);
 		return 0;
 	}
-	if (sqe->op_flags & ASYNCRT_TIMER_ABS)
-		art_sleep_op_start(op->ring, so, sqe->arg, true, 0);
-	else
-		art_sleep_op_start(op->ring, so, sqe->arg, false,
-				   art_ring_submit_now(op->ring, sqe->clock));
+	art_sleep_op_start(op->ring, so, sqe->arg,
+			   sqe->op_flags & ASYNCRT_TIMER_ABS);
 	return 0;
 }
 
@@ -84,14 +92,9 @@ enum art_poll art_sleep_op_poll(struct art_op *op, struct art_cx *cx, long *res)
 {
 	struct art_sleep_op *so = container_of(op, struct art_sleep_op, op);
 
-	/* A linked sleep starts now, in the worker: its own clock read. */
-	if (!art_tq_armed(so)) {
-		clockid_t id;
-
-		art_clock_from_uapi(op->priv & ART_SLEEP_CLOCK, &id);
-		art_sleep_op_start(op->ring, so, so->tn.expires, false,
-				   art_now(op->ring->rt, id));
-	}
+	/* A linked sleep starts when its predecessor releases it. */
+	if (!art_tq_armed(so))
+		art_sleep_op_start(op->ring, so, so->tn.expires, false);
 	if (!art_tq_fired(op->ring, so))
 		return ART_PENDING;
 	*res = 0;
