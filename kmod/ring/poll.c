@@ -2,10 +2,15 @@
 /*
  * POLL: fd readiness, oneshot or multishot, without a thread. The op puts a
  * wait entry on each wait queue the file's ->poll() names (at most two, as
- * for pipes) whose wake function only wakes the op's task; the task then
- * asks ->poll() for the mask. Multishot posts an F_MORE completion for each
- * wake that finds the fd ready, held back like INTERVAL's ticks when the CQ
- * has no room.
+ * for pipes) whose wake function wakes the op's task; the task then asks
+ * ->poll() for the mask. Multishot posts an F_MORE completion for each wake
+ * that finds the fd ready, held back like INTERVAL's ticks when the CQ has
+ * no room. When the wake says which events happened (sockets and pipes
+ * do), a running multishot op posts that completion from the wake function
+ * itself, as epoll queues a ready item from its callback: no task, no
+ * worker, one wake of the ring's waiter. The terminal completion still
+ * comes after every F_MORE one: drop unhooks the entries first, and
+ * remove_wait_queue() waits for a wake function in progress.
  *
  * Polling an asyncrt instance is refused (-EINVAL): the op's file reference
  * could keep the instance alive forever; use poll(2) on it instead.
@@ -39,6 +44,17 @@ static int art_poll_wake(struct wait_queue_entry *wait, unsigned int mode,
 		list_del_init(&wait->entry);
 		/* Pairs with the acquire in art_poll_op_drop(). */
 		smp_store_release(&e->head, NULL);
+	} else if (mask && po->multi && READ_ONCE(po->op.gate) == ART_GATE_OPEN &&
+		   !test_bit(ART_POLL_PENDING, &po->state)) {
+		mask &= po->events | ART_POLL_ALWAYS;
+		if (art_ring_post_more(po->op.ring, po->op.user_data,
+				       mangle_poll(mask), &po->held)) {
+			atomic64_inc(&art_ring_stats.poll_direct);
+			return 0;
+		}
+		/* No room: held; the task posts it once userspace reaps. */
+		set_bit(ART_POLL_PENDING, &po->state);
+		return 0;
 	}
 	set_bit(ART_POLL_PENDING, &po->state);
 	art_wake(art_op_task(&po->op));

@@ -123,6 +123,7 @@ struct art_ring_stats {
 	atomic64_t cancels;
 	atomic64_t dropped;
 	atomic64_t held;
+	atomic64_t poll_direct;		/* multishot POLL posted by the wake */
 };
 
 extern struct art_ring_stats art_ring_stats;

@@ -38,6 +38,7 @@ static int art_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "cancel_requests %lld\n", atomic64_read(&art_ring_stats.cancels));
 	seq_printf(m, "dropped %lld\n", atomic64_read(&art_ring_stats.dropped));
 	seq_printf(m, "held %lld\n", atomic64_read(&art_ring_stats.held));
+	seq_printf(m, "poll_direct %lld\n", atomic64_read(&art_ring_stats.poll_direct));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(art_stats);

@@ -18,25 +18,6 @@
 #include "ring_util.h"
 
 /* Value of "key:\t<n>" in a text file, or -1. */
-static long long field(const char *path, const char *key)
-{
-	char line[256];
-	long long v = -1;
-	size_t n = strlen(key);
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, n) && (line[n] == ':' || line[n] == ' ')) {
-			v = strtoll(line + n + 1, NULL, 0);
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
-
 static int is_kernel_address(uint64_t v)
 {
 	return v >= 0xffff800000000000ULL;

@@ -2,8 +2,9 @@
 /*
  * Description: POLL on pipes and sockets: waits for readiness, completes at
  * once when already ready, reports hang-up, multishot posts one F_MORE
- * completion per readiness edge until cancelled, a per-entry timeout gives
- * -ETIME, and bad fds or event masks are refused.
+ * completion per readiness edge until cancelled (posted by the wake itself,
+ * with no task in between, when the wake names its events), a per-entry
+ * timeout gives -ETIME, and bad fds or event masks are refused.
  */
 #include <errno.h>
 #include <poll.h>
@@ -95,6 +96,39 @@ TEST_F(poll, multishot_edge_per_write_until_cancel)
 		} else {
 			EXPECT_EQ(1, cqe.res);
 		}
+	}
+}
+
+TEST_F(poll, multishot_posted_by_the_wake_itself)
+{
+	const char *stats = "/sys/kernel/debug/asyncrt/stats";
+	struct asyncrt_cqe cqe;
+	long long before;
+	char c;
+	int i;
+
+	before = field(stats, "poll_direct");
+	if (before < 0)
+		SKIP(return, "no %s (debugfs not mounted?)", stats);
+	asyncrt_prep_poll(asyncrt_get_sqe(&self->ring), self->p[0], POLLIN, ASYNCRT_POLL_MULTI, 4);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	/* Let the op's first poll pass: a wake during it goes the task's way. */
+	usleep(100 * 1000);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(1, write(self->p[1], "y", 1));
+		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+		EXPECT_EQ(ASYNCRT_CQE_F_MORE, cqe.flags);
+		EXPECT_EQ(POLLIN, cqe.res);
+		ASSERT_EQ(1, read(self->p[0], &c, 1));
+	}
+	/* The pipe's wakes say POLLIN: each was posted without the task. */
+	EXPECT_LE(before + 3, field(stats, "poll_direct"));
+	sqe_cancel(asyncrt_get_sqe(&self->ring), 4, 0, 5);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+		EXPECT_EQ(0, cqe.flags);
+		EXPECT_EQ(cqe.user_data == 4 ? -ECANCELED : 1, cqe.res);
 	}
 }
 

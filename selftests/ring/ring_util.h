@@ -8,10 +8,32 @@
 #define _ASYNCRT_SELFTESTS_RING_UTIL_H
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "asyncrt.h"
+
+/* A "key value" or "key:\tvalue" line of a stats or fdinfo file, or -1. */
+static inline long long field(const char *path, const char *key)
+{
+	char line[256];
+	long long v = -1;
+	size_t n = strlen(key);
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, n) && (line[n] == ':' || line[n] == ' ')) {
+			v = strtoll(line + n + 1, NULL, 0);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
 
 static inline uint64_t now_ns(clockid_t clock)
 {
