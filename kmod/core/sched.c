@@ -309,12 +309,12 @@ static int art_worker_fn(void *data)
  */
 bool art_rt_guest_begin(struct art_runtime *rt)
 {
-	if (!(rt->flags & ART_RT_CURRENT_THREAD) ||
-	    cmpxchg(&rt->guest, NULL, current))
-		return false;
-	/* Pairs with art_wake_guest(): what was queued before, we see. */
-	smp_mb();
-	return true;
+	/*
+	 * A successful cmpxchg() is fully ordered: it pairs with the barrier
+	 * in art_wake_guest(), so what was queued before, we see.
+	 */
+	return (rt->flags & ART_RT_CURRENT_THREAD) &&
+	       !cmpxchg(&rt->guest, NULL, current);
 }
 EXPORT_SYMBOL_GPL(art_rt_guest_begin);
 
@@ -354,9 +354,8 @@ EXPORT_SYMBOL_GPL(art_rt_guest_run);
  */
 void art_rt_guest_end(struct art_runtime *rt)
 {
-	WRITE_ONCE(rt->guest, NULL);
-	/* Pairs with art_wake_guest(): one of us sees the other. */
-	smp_mb();
+	/* A fully ordered xchg() pairs with art_wake_guest(): one of us sees the other. */
+	xchg(&rt->guest, NULL);
 	if (art_work_available(rt))
 		art_unpark_one(rt);
 }
