@@ -369,45 +369,39 @@ static void art_spawn_copy_sleep_fits_128_bytes(struct kunit *test)
 			(size_t)ART_TASK_OBJ_SIZE);
 }
 
+/* Fail the 1st, 2nd, ... allocation of art_rt_create(@cfg) until it works. */
+static unsigned int rt_create_failures(struct kunit *test,
+				       const struct art_rt_config *cfg)
+{
+	struct art_runtime *rt;
+	unsigned int nth;
+
+	for (nth = 1; nth < 1024; nth++) {
+		art_fault_inject(nth);
+		rt = art_rt_create(cfg);
+		art_fault_inject(0);
+		if (!IS_ERR(rt)) {
+			art_rt_destroy(rt);
+			break;
+		}
+		KUNIT_EXPECT_EQ(test, PTR_ERR(rt), -ENOMEM);
+	}
+	return nth - 1;
+}
+
 /* Every allocation site of spawn and runtime creation fails cleanly. */
 static void art_spawn_enomem_at_every_site(struct kunit *test)
 {
 	struct art_rt_config cfg = { .name = "enomem", .workers = 2 };
 	struct art_runtime *rt = art_kunit_rt(test, 0, 0);
-	struct art_runtime *rt2;
 	struct art_task *t;
-	unsigned int nth, failures = 0;
 
-	for (nth = 1; nth < 16; nth++) {
-		art_fault_inject(nth);
-		rt2 = art_rt_create(&cfg);
-		art_fault_inject(0);
-		if (!IS_ERR(rt2)) {
-			art_rt_destroy(rt2);
-			break;
-		}
-		KUNIT_EXPECT_EQ(test, PTR_ERR(rt2), -ENOMEM);
-		failures++;
-	}
 	/* runtime, workers array, two threads */
-	KUNIT_EXPECT_EQ(test, failures, 4U);
-
+	KUNIT_EXPECT_EQ(test, rt_create_failures(test, &cfg), 4U);
 	/* The default runtime also maps CPUs to its bound workers. */
 	cfg.workers = 0;
-	failures = 0;
-	for (nth = 1; nth < 1024; nth++) {
-		art_fault_inject(nth);
-		rt2 = art_rt_create(&cfg);
-		art_fault_inject(0);
-		if (!IS_ERR(rt2)) {
-			art_rt_destroy(rt2);
-			break;
-		}
-		KUNIT_EXPECT_EQ(test, PTR_ERR(rt2), -ENOMEM);
-		failures++;
-	}
 	/* runtime, workers array, CPU map, a thread per CPU */
-	KUNIT_EXPECT_EQ(test, failures, 3 + num_online_cpus());
+	KUNIT_EXPECT_EQ(test, rt_create_failures(test, &cfg), 3 + num_online_cpus());
 
 	art_fault_inject(1);
 	t = spawn_yielder(rt, 0, 1, NULL, 0);
