@@ -23,8 +23,10 @@ TABLE = [
     ("ring NOP/s, batch 256", "nop", "256", "ops_per_s", "io_uring", None, None, "/s"),
     ("kernel spawn+join/s, 1 thread", "kspawn", "1", "ops_per_s", "wq_percpu", "min", 2.0, "/s"),
     ("kernel spawn+join/s, 1 thread", "kspawn", "1", "ops_per_s", "wq_unbound", None, None, "/s"),
+    ("kernel spawn+join/s, 1 thread, guest", "kspawn", "1", "ops_per_s", "wq_percpu", "min", 2.0, "/s"),
     ("kernel spawn+join/s, all CPUs", "kspawn", "2", "ops_per_s", "wq_percpu", "min", 2.0, "/s"),
     ("kernel spawn+join/s, all CPUs", "kspawn", "2", "ops_per_s", "wq_unbound", None, None, "/s"),
+    ("kernel spawn+join/s, all CPUs, guest", "kspawn", "2", "ops_per_s", "wq_percpu", "min", 2.0, "/s"),
     ("kernel bytes/pending sleep task", "kmem", "*", "slab_bytes_per_op", "hrtimer", "abs_max", 128, "B"),
     ("kernel bytes/idle task", "kmem", "*", "slab_bytes_per_op", "hrtimer", None, None, "B"),
     ("ring bytes/pending SLEEP, 1k", "tscale", "1000", "slab_bytes_per_op", "io_uring", "max", 0.5, "B"),
@@ -72,7 +74,9 @@ SIDE_IMPL = {"kernel bytes/pending sleep task": "asyncrt_sleep",
              "kernel bytes/idle task": "asyncrt_idle_task",
              "kernel echo round trips/s, 1 conn": "kecho",
              "kernel echo round trips/s, 64 conns": "kecho",
-             "kernel echo round trips/s, 1000 conns": "kecho"}
+             "kernel echo round trips/s, 1000 conns": "kecho",
+             "kernel spawn+join/s, 1 thread, guest": "asyncrt_guest",
+             "kernel spawn+join/s, all CPUs, guest": "asyncrt_guest"}
 
 NOT_MEASURED = []
 # Said only when a run has no figure for them.

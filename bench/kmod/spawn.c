@@ -5,7 +5,9 @@
  * queueing a no-op work item and flushing it (queue_work + flush_work) on a
  * per-CPU or an unbound workqueue. Rates are measured from one kthread and
  * from one kthread per online CPU at once; the scale run puts 1 .. count
- * tasks (work items) in flight before joining (flushing) them all.
+ * tasks (work items) in flight before joining (flushing) them all. The
+ * asyncrt_guest kind is the same round trip from a thread that is the guest
+ * of a current-thread runtime of its own (art_rt_guest_begin()).
  */
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -16,10 +18,12 @@
 
 #include "bench.h"
 
-enum artb_kind { ARTB_ART, ARTB_WQ_PERCPU, ARTB_WQ_UNBOUND, ARTB_NR_KINDS };
+enum artb_kind {
+	ARTB_ART, ARTB_ART_GUEST, ARTB_WQ_PERCPU, ARTB_WQ_UNBOUND, ARTB_NR_KINDS
+};
 
 static const char *const artb_kind_name[ARTB_NR_KINDS] = {
-	"asyncrt", "wq_percpu", "wq_unbound",
+	"asyncrt", "asyncrt_guest", "wq_percpu", "wq_unbound",
 };
 
 struct artb_runner {
@@ -64,7 +68,7 @@ static long artb_round_trip(struct artb_runner *r)
 	struct art_task *t;
 	long ret;
 
-	if (r->kind != ARTB_ART) {
+	if (r->kind != ARTB_ART && r->kind != ARTB_ART_GUEST) {
 		queue_work(r->wq, &r->work);
 		flush_work(&r->work);
 		return 0;
@@ -77,12 +81,30 @@ static long artb_round_trip(struct artb_runner *r)
 	return ret;
 }
 
+/*
+ * The guest kind: each kthread drives a current-thread runtime of its own
+ * as its guest (the block_on pattern), so spawn and join run the task in
+ * the joining thread; the asyncrt kind hands it to the worker on the
+ * spawner's CPU, like queue_work() to a kworker.
+ */
 static int artb_runner_fn(void *arg)
 {
+	static const struct art_rt_config cfg = {
+		.name = "artb_guest", .flags = ART_RT_CURRENT_THREAD,
+	};
 	struct artb_runner *r = arg;
-	u64 start = ktime_get_ns();
+	u64 start;
 	unsigned int i;
 
+	if (r->kind == ARTB_ART_GUEST) {
+		r->rt = art_rt_create(&cfg);
+		if (IS_ERR(r->rt)) {
+			r->err = PTR_ERR(r->rt);
+			kthread_complete_and_exit(&r->done, 0);
+		}
+		art_rt_guest_begin(r->rt);
+	}
+	start = ktime_get_ns();
 	do {
 		for (i = 0; i < 64 && !r->err; i++)
 			r->err = artb_round_trip(r);
@@ -90,6 +112,10 @@ static int artb_runner_fn(void *arg)
 		cond_resched();
 	} while (!r->err && ktime_get_ns() - start < r->ns);
 	r->ns = ktime_get_ns() - start;
+	if (r->kind == ARTB_ART_GUEST) {
+		art_rt_guest_end(r->rt);
+		art_rt_destroy(r->rt);
+	}
 	kthread_complete_and_exit(&r->done, 0);
 }
 

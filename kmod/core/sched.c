@@ -170,7 +170,13 @@ static bool art_wake_guest(struct art_runtime *rt)
 	rcu_read_lock();
 	guest = READ_ONCE(rt->guest);
 	if (guest) {
-		wake_up_process(guest);
+		/*
+		 * A guest spawning or waking from its own thread, not between
+		 * setting a sleep state and sleeping, looks at the queue before
+		 * it next sleeps: it needs no wake.
+		 */
+		if (guest != current || !in_task() || !task_is_running(current))
+			wake_up_process(guest);
 		woken = true;
 	}
 	rcu_read_unlock();
@@ -301,8 +307,10 @@ static int art_worker_fn(void *data)
  *
  * Process context. From now on, until art_rt_guest_end(), wakes of @rt's
  * tasks wake current instead of the worker, and current calls
- * art_rt_guest_run() in its wait loop. Use it around a wait for something
- * the runtime's tasks produce.
+ * art_rt_guest_run() in its wait loop (art_task_wait() does). Use it
+ * around a wait for something the runtime's tasks produce, or around a
+ * loop that spawns tasks and joins them. @rt must not be destroyed before
+ * art_rt_guest_end().
  *
  * Return: false if @rt is multi-thread or has a guest already (then wait
  * as usual: the worker runs the tasks).

@@ -544,6 +544,65 @@ static void art_rt_guest_end_hands_tasks_to_the_worker(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, art_rt_guest_begin(art_kunit_rt(test, 0, 2)));
 }
 
+/* A task that waits for one wake from a kthread, recording who polled it. */
+struct woken_once {
+	struct art_task *task;
+	atomic_t armed;
+	struct task_struct *poller[2];
+};
+
+static long step_woken_once(struct stepper *s, struct art_cx *cx)
+{
+	struct woken_once *o = s->ctx;
+	int n = atomic_read(&o->armed);
+
+	o->poller[n] = current;
+	if (n)
+		return 0;
+	o->task = cx->task;
+	atomic_set_release(&o->armed, 1);
+	return -1;
+}
+
+static int woken_once_thread(void *data)
+{
+	struct woken_once *o = data;
+
+	while (!atomic_read_acquire(&o->armed))
+		usleep_range(1000, 2000);
+	art_wake(o->task);
+	return 0;
+}
+
+/*
+ * A guest that joins a task polls it in its own thread, before and after
+ * it sleeps in art_task_wait() for a wake from elsewhere; the runtime's
+ * worker stays parked throughout.
+ */
+static void art_task_wait_runs_the_task_in_its_guest(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, ART_RT_CURRENT_THREAD, 0);
+	struct woken_once o = { .armed = ATOMIC_INIT(0) };
+	struct task_struct *waker;
+	struct art_rt_metrics m;
+	struct art_task *t;
+
+	wait_parked(test, rt, 1);
+	KUNIT_ASSERT_TRUE(test, art_rt_guest_begin(rt));
+	t = spawn_stepper(rt, step_woken_once, &o, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	waker = kthread_run(woken_once_thread, &o, "art_kunit_waker");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(waker));
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(t), 0L);
+	art_rt_metrics(rt, &m);
+	art_rt_guest_end(rt);
+	KUNIT_EXPECT_PTR_EQ(test, o.poller[0], current);
+	KUNIT_EXPECT_PTR_EQ(test, o.poller[1], current);
+	KUNIT_EXPECT_EQ(test, m.parked, 1ULL);
+	KUNIT_EXPECT_EQ(test, m.polls, 2ULL);
+	art_task_put(t);
+}
+
 /* Two tasks woken by a storm from a kthread, polled by worker and guest. */
 struct serial_probe {
 	atomic_t inpoll;
@@ -676,6 +735,7 @@ static struct kunit_case art_sched_cases[] = {
 	KUNIT_CASE(art_task_run_reports_stall),
 	KUNIT_CASE(art_rt_guest_run_polls_in_the_waiting_thread),
 	KUNIT_CASE(art_rt_guest_end_hands_tasks_to_the_worker),
+	KUNIT_CASE(art_task_wait_runs_the_task_in_its_guest),
 	KUNIT_CASE(art_rt_guest_and_worker_never_poll_in_parallel),
 	KUNIT_CASE(art_sched_enqueue_runs_spawn_on_the_spawners_cpu),
 	{}

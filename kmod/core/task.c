@@ -504,9 +504,9 @@ void art_join_waiter_del(struct art_join_waiter *w)
 }
 EXPORT_SYMBOL_GPL(art_join_waiter_del);
 
-static void art_wait_done(struct art_join_waiter *w)
+static void art_wait_wake(struct art_join_waiter *w)
 {
-	complete(w->data);
+	wake_up_process(w->data);
 }
 
 /**
@@ -515,29 +515,73 @@ static void art_wait_done(struct art_join_waiter *w)
  * @timeout: in jiffies, or MAX_SCHEDULE_TIMEOUT
  *
  * Sleeps killably. Must not be called from a task of the same runtime.
+ * If the caller is the guest of @task's (current-thread) runtime, it polls
+ * the runtime's ready tasks, @task included, instead of sleeping until the
+ * worker has: a thread that spawns and joins in a loop between
+ * art_rt_guest_begin() and art_rt_guest_end() runs its tasks itself and
+ * wakes no other thread (the block_on pattern).
  *
  * Return: the task's result (-ECANCELED if aborted), -ETIMEDOUT, or
  * -ERESTARTSYS if a fatal signal arrived.
  */
 long art_task_wait(struct art_task *task, long timeout)
 {
-	DECLARE_COMPLETION_ONSTACK(done);
 	struct art_join_waiter w = {
-		.target = task, .fn = art_wait_done, .data = &done,
+		.target = task, .fn = art_wait_wake, .data = current,
 	};
-	long ret;
+	unsigned long deadline = jiffies + timeout;
+	struct art_runtime *rt = task->rt;
+	bool guest = false, waiting = false;
+	long left = timeout, ret = 0;
 
 	might_sleep();
-	if (art_join_waiter_add(&w))
-		return art_task_result(task);
-	ret = wait_for_completion_killable_timeout(&done, timeout);
-	if (ret <= 0) {
-		art_join_waiter_del(&w);
+	/*
+	 * A task not complete at some point inside an RCU read section keeps
+	 * its runtime from being freed until the section ends (art_rt_destroy()
+	 * waits for a grace period after the last completion), so rt->guest
+	 * can be read there; a guest keeps its runtime alive until
+	 * art_rt_guest_end().
+	 */
+	rcu_read_lock();
+	if (!art_task_is_finished(task))
+		guest = READ_ONCE(rt->guest) == current;
+	rcu_read_unlock();
+
+	for (;;) {
+		/* Pairs with the wake in art_wait_wake() and art_wake_guest(). */
+		set_current_state(TASK_KILLABLE);
 		if (art_task_is_finished(task))
-			return art_task_result(task);
-		return ret ? ret : -ETIMEDOUT;
+			break;
+		if (fatal_signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		if (timeout != MAX_SCHEDULE_TIMEOUT)
+			left = (long)(deadline - jiffies);
+		if (left <= 0) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (guest && art_rt_guest_run(rt)) {
+			cond_resched();
+			continue;
+		}
+		/* Only now: a guest that polled the task to completion needs none. */
+		if (!waiting) {
+			waiting = true;
+			if (art_join_waiter_add(&w))
+				break;
+			continue;
+		}
+		schedule_timeout(left);
 	}
-	return art_task_result(task);
+	__set_current_state(TASK_RUNNING);
+	/* After this, art_wait_wake() no longer touches current. */
+	if (waiting)
+		art_join_waiter_del(&w);
+	if (art_task_is_finished(task))
+		return art_task_result(task);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(art_task_wait);
 
