@@ -24,12 +24,10 @@
 #include <linux/overflow.h>
 
 #include "core.h"
+#include "chan_ends.h"
 
 struct art_broadcast {
-	spinlock_t lock;		/* protects all but the notifies */
-	refcount_t ref;			/* senders + receivers */
-	unsigned int senders;
-	unsigned int receivers;
+	struct art_chan_ends ends;	/* lock: all but the notifies */
 	unsigned int cap;
 	unsigned int head;		/* slot of the next value sent */
 	u64 tail;			/* sequence number of the next value */
@@ -38,12 +36,6 @@ struct art_broadcast {
 	struct art_notify idle;		/* the last receiver left */
 	u8 buf[];
 };
-
-static void art_broadcast_put(struct art_broadcast *ch)
-{
-	if (refcount_dec_and_test(&ch->ref))
-		kvfree(ch);
-}
 
 /**
  * art_broadcast_new() - a bounded channel whose receivers all see each value
@@ -68,9 +60,7 @@ struct art_broadcast *art_broadcast_new(unsigned int capacity, size_t item_size)
 	ch = art_should_fail() ? NULL : kvzalloc(sz, GFP_KERNEL);
 	if (!ch)
 		return NULL;
-	spin_lock_init(&ch->lock);
-	refcount_set(&ch->ref, 1);
-	ch->senders = 1;
+	art_chan_ends_init(&ch->ends, 0);
 	ch->cap = capacity;
 	ch->item_size = item_size;
 	art_notify_init(&ch->data);
@@ -87,12 +77,7 @@ EXPORT_SYMBOL_GPL(art_broadcast_new);
  */
 void art_broadcast_sender_get(struct art_broadcast *ch)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&ch->lock, flags);
-	ch->senders++;
-	refcount_inc(&ch->ref);
-	spin_unlock_irqrestore(&ch->lock, flags);
+	art_chan_sender_get(&ch->ends);
 }
 EXPORT_SYMBOL_GPL(art_broadcast_sender_get);
 
@@ -106,15 +91,8 @@ EXPORT_SYMBOL_GPL(art_broadcast_sender_get);
  */
 void art_broadcast_sender_put(struct art_broadcast *ch)
 {
-	unsigned long flags;
-	bool last;
-
-	spin_lock_irqsave(&ch->lock, flags);
-	last = !--ch->senders;
-	spin_unlock_irqrestore(&ch->lock, flags);
-	if (last)
-		art_notify_all(&ch->data);
-	art_broadcast_put(ch);
+	if (art_chan_sender_put(&ch->ends, &ch->data))
+		kvfree(ch);
 }
 EXPORT_SYMBOL_GPL(art_broadcast_sender_put);
 
@@ -134,8 +112,8 @@ int art_broadcast_send(struct art_broadcast *ch, const void *item)
 	unsigned long flags;
 	int ret = 0;
 
-	spin_lock_irqsave(&ch->lock, flags);
-	if (!ch->receivers) {
+	spin_lock_irqsave(&ch->ends.lock, flags);
+	if (!ch->ends.receivers) {
 		ret = -EPIPE;
 	} else {
 		memcpy(ch->buf + (size_t)ch->head * ch->item_size, item,
@@ -143,7 +121,7 @@ int art_broadcast_send(struct art_broadcast *ch, const void *item)
 		ch->head = ch->head + 1 == ch->cap ? 0 : ch->head + 1;
 		ch->tail++;
 	}
-	spin_unlock_irqrestore(&ch->lock, flags);
+	spin_unlock_irqrestore(&ch->ends.lock, flags);
 	if (!ret)
 		art_notify_all(&ch->data);
 	return ret;
@@ -162,13 +140,12 @@ void art_broadcast_subscribe(struct art_broadcast *ch, struct art_broadcast_rx *
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&ch->lock, flags);
-	ch->receivers++;
-	refcount_inc(&ch->ref);
+	spin_lock_irqsave(&ch->ends.lock, flags);
+	art_chan_receiver_get_locked(&ch->ends);
 	rx->ch = ch;
 	rx->next = ch->tail;
 	rx->lagged = 0;
-	spin_unlock_irqrestore(&ch->lock, flags);
+	spin_unlock_irqrestore(&ch->ends.lock, flags);
 }
 EXPORT_SYMBOL_GPL(art_broadcast_subscribe);
 
@@ -183,18 +160,12 @@ EXPORT_SYMBOL_GPL(art_broadcast_subscribe);
 void art_broadcast_unsubscribe(struct art_broadcast_rx *rx)
 {
 	struct art_broadcast *ch = rx->ch;
-	unsigned long flags;
-	bool last;
 
 	if (!ch)
 		return;
-	spin_lock_irqsave(&ch->lock, flags);
-	last = !--ch->receivers;
 	rx->ch = NULL;
-	spin_unlock_irqrestore(&ch->lock, flags);
-	if (last)
-		art_notify_all(&ch->idle);
-	art_broadcast_put(ch);
+	if (art_chan_receiver_put(&ch->ends, &ch->idle))
+		kvfree(ch);
 }
 EXPORT_SYMBOL_GPL(art_broadcast_unsubscribe);
 
@@ -218,7 +189,7 @@ int art_broadcast_try_recv(struct art_broadcast_rx *rx, void *item)
 	u64 behind;
 	int ret = 0;
 
-	spin_lock_irqsave(&ch->lock, flags);
+	spin_lock_irqsave(&ch->ends.lock, flags);
 	behind = ch->tail - rx->next;
 	if (behind > ch->cap) {
 		rx->lagged = behind - ch->cap;
@@ -233,9 +204,9 @@ int art_broadcast_try_recv(struct art_broadcast_rx *rx, void *item)
 		       ch->item_size);
 		rx->next++;
 	} else {
-		ret = ch->senders ? -EAGAIN : -EPIPE;
+		ret = ch->ends.senders ? -EAGAIN : -EPIPE;
 	}
-	spin_unlock_irqrestore(&ch->lock, flags);
+	spin_unlock_irqrestore(&ch->ends.lock, flags);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(art_broadcast_try_recv);
@@ -315,13 +286,8 @@ EXPORT_SYMBOL_GPL(art_broadcast_recv_drop);
 static long art_broadcast_closed_try(void *arg)
 {
 	struct art_broadcast_closed *c = arg;
-	unsigned long flags;
-	long ret;
 
-	spin_lock_irqsave(&c->ch->lock, flags);
-	ret = c->ch->receivers ? -EAGAIN : 0;
-	spin_unlock_irqrestore(&c->ch->lock, flags);
-	return ret;
+	return art_chan_has_receivers(&c->ch->ends) ? -EAGAIN : 0;
 }
 
 static enum art_poll art_broadcast_closed_fpoll(struct art_future *f,

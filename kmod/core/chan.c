@@ -13,13 +13,15 @@
  * test second, so a state change between the test and the wait cannot be
  * missed); close uses notify_all(), item and slot hand-offs use
  * notify_one(), whose permit covers the same race. broadcast.c and
- * watch.c hold the channels with many receivers.
+ * watch.c hold the channels with many receivers; chan_ends.c counts the
+ * senders and receivers of all three and closes a side with its last.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/overflow.h>
 
 #include "core.h"
+#include "chan_ends.h"
 
 #define ART_OS_SENT		BIT(0)
 #define ART_OS_TX_CLOSED	BIT(1)
@@ -205,10 +207,7 @@ void art_oneshot_recv_drop(struct art_oneshot_recv *r)
 EXPORT_SYMBOL_GPL(art_oneshot_recv_drop);
 
 struct art_mpsc {
-	spinlock_t lock;		/* protects all but the notifies */
-	refcount_t ref;			/* senders + the receiver */
-	unsigned int senders;
-	bool rx_closed;
+	struct art_chan_ends ends;	/* lock: all but the notifies */
 	unsigned int cap;
 	unsigned int head;
 	unsigned int count;
@@ -217,12 +216,6 @@ struct art_mpsc {
 	struct art_notify data;		/* an item arrived, or tx all closed */
 	u8 buf[];
 };
-
-static void art_mpsc_put(struct art_mpsc *ch)
-{
-	if (refcount_dec_and_test(&ch->ref))
-		kvfree(ch);
-}
 
 /**
  * art_mpsc_new() - a bounded multi-producer single-consumer channel
@@ -246,9 +239,7 @@ struct art_mpsc *art_mpsc_new(unsigned int capacity, size_t item_size)
 	ch = art_should_fail() ? NULL : kvzalloc(sz, GFP_KERNEL);
 	if (!ch)
 		return NULL;
-	spin_lock_init(&ch->lock);
-	refcount_set(&ch->ref, 2);
-	ch->senders = 1;
+	art_chan_ends_init(&ch->ends, 1);
 	ch->cap = capacity;
 	ch->item_size = item_size;
 	art_notify_init(&ch->space);
@@ -263,12 +254,7 @@ EXPORT_SYMBOL_GPL(art_mpsc_new);
  */
 void art_mpsc_sender_get(struct art_mpsc *ch)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&ch->lock, flags);
-	ch->senders++;
-	refcount_inc(&ch->ref);
-	spin_unlock_irqrestore(&ch->lock, flags);
+	art_chan_sender_get(&ch->ends);
 }
 EXPORT_SYMBOL_GPL(art_mpsc_sender_get);
 
@@ -281,15 +267,8 @@ EXPORT_SYMBOL_GPL(art_mpsc_sender_get);
  */
 void art_mpsc_sender_put(struct art_mpsc *ch)
 {
-	unsigned long flags;
-	bool last;
-
-	spin_lock_irqsave(&ch->lock, flags);
-	last = !--ch->senders;
-	spin_unlock_irqrestore(&ch->lock, flags);
-	if (last)
-		art_notify_all(&ch->data);
-	art_mpsc_put(ch);
+	if (art_chan_sender_put(&ch->ends, &ch->data))
+		kvfree(ch);
 }
 EXPORT_SYMBOL_GPL(art_mpsc_sender_put);
 
@@ -303,12 +282,13 @@ void art_mpsc_close_rx(struct art_mpsc *ch)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&ch->lock, flags);
-	ch->rx_closed = true;
+	spin_lock_irqsave(&ch->ends.lock, flags);
+	ch->ends.receivers = 0;
 	ch->count = 0;
-	spin_unlock_irqrestore(&ch->lock, flags);
+	spin_unlock_irqrestore(&ch->ends.lock, flags);
 	art_notify_all(&ch->space);
-	art_mpsc_put(ch);
+	if (art_chan_put(&ch->ends))
+		kvfree(ch);
 }
 EXPORT_SYMBOL_GPL(art_mpsc_close_rx);
 
@@ -318,8 +298,8 @@ static int art_mpsc_push(struct art_mpsc *ch, const void *item)
 	unsigned long flags;
 	int ret = 0;
 
-	spin_lock_irqsave(&ch->lock, flags);
-	if (ch->rx_closed) {
+	spin_lock_irqsave(&ch->ends.lock, flags);
+	if (!ch->ends.receivers) {
 		ret = -EPIPE;
 	} else if (ch->count == ch->cap) {
 		ret = -EAGAIN;
@@ -328,7 +308,7 @@ static int art_mpsc_push(struct art_mpsc *ch, const void *item)
 		       item, ch->item_size);
 		ch->count++;
 	}
-	spin_unlock_irqrestore(&ch->lock, flags);
+	spin_unlock_irqrestore(&ch->ends.lock, flags);
 	if (!ret)
 		art_notify_one(&ch->data);
 	return ret;
@@ -340,15 +320,15 @@ static int art_mpsc_pop(struct art_mpsc *ch, void *item)
 	unsigned long flags;
 	int ret = 0;
 
-	spin_lock_irqsave(&ch->lock, flags);
+	spin_lock_irqsave(&ch->ends.lock, flags);
 	if (ch->count) {
 		memcpy(item, ch->buf + ch->head * ch->item_size, ch->item_size);
 		ch->head = (ch->head + 1) % ch->cap;
 		ch->count--;
 	} else {
-		ret = ch->senders ? -EAGAIN : -EPIPE;
+		ret = ch->ends.senders ? -EAGAIN : -EPIPE;
 	}
-	spin_unlock_irqrestore(&ch->lock, flags);
+	spin_unlock_irqrestore(&ch->ends.lock, flags);
 	if (!ret)
 		art_notify_one(&ch->space);
 	return ret;

@@ -23,24 +23,16 @@
 #include <linux/overflow.h>
 
 #include "core.h"
+#include "chan_ends.h"
 
 struct art_watch {
-	spinlock_t lock;		/* protects all but the notifies */
-	refcount_t ref;			/* senders + receivers */
-	unsigned int senders;
-	unsigned int receivers;
+	struct art_chan_ends ends;	/* lock: all but the notifies */
 	u64 version;			/* sends so far */
 	size_t item_size;
 	struct art_notify changed;	/* a send, or the last sender left */
 	struct art_notify idle;		/* the last receiver left */
 	u8 value[];
 };
-
-static void art_watch_put(struct art_watch *ch)
-{
-	if (refcount_dec_and_test(&ch->ref))
-		kvfree(ch);
-}
 
 /**
  * art_watch_new() - a channel holding one value that receivers watch
@@ -64,9 +56,7 @@ struct art_watch *art_watch_new(size_t item_size, const void *init)
 		kvzalloc(size_add(sizeof(*ch), item_size), GFP_KERNEL);
 	if (!ch)
 		return NULL;
-	spin_lock_init(&ch->lock);
-	refcount_set(&ch->ref, 1);
-	ch->senders = 1;
+	art_chan_ends_init(&ch->ends, 0);
 	ch->item_size = item_size;
 	if (init)
 		memcpy(ch->value, init, item_size);
@@ -84,12 +74,7 @@ EXPORT_SYMBOL_GPL(art_watch_new);
  */
 void art_watch_sender_get(struct art_watch *ch)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&ch->lock, flags);
-	ch->senders++;
-	refcount_inc(&ch->ref);
-	spin_unlock_irqrestore(&ch->lock, flags);
+	art_chan_sender_get(&ch->ends);
 }
 EXPORT_SYMBOL_GPL(art_watch_sender_get);
 
@@ -104,15 +89,8 @@ EXPORT_SYMBOL_GPL(art_watch_sender_get);
  */
 void art_watch_sender_put(struct art_watch *ch)
 {
-	unsigned long flags;
-	bool last;
-
-	spin_lock_irqsave(&ch->lock, flags);
-	last = !--ch->senders;
-	spin_unlock_irqrestore(&ch->lock, flags);
-	if (last)
-		art_notify_all(&ch->changed);
-	art_watch_put(ch);
+	if (art_chan_sender_put(&ch->ends, &ch->changed))
+		kvfree(ch);
 }
 EXPORT_SYMBOL_GPL(art_watch_sender_put);
 
@@ -131,11 +109,11 @@ int art_watch_send(struct art_watch *ch, const void *item)
 	unsigned long flags;
 	int ret;
 
-	spin_lock_irqsave(&ch->lock, flags);
+	spin_lock_irqsave(&ch->ends.lock, flags);
 	memcpy(ch->value, item, ch->item_size);
 	ch->version++;
-	ret = ch->receivers ? 0 : -EPIPE;
-	spin_unlock_irqrestore(&ch->lock, flags);
+	ret = ch->ends.receivers ? 0 : -EPIPE;
+	spin_unlock_irqrestore(&ch->ends.lock, flags);
 	art_notify_all(&ch->changed);
 	return ret;
 }
@@ -154,12 +132,11 @@ void art_watch_subscribe(struct art_watch *ch, struct art_watch_rx *rx)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&ch->lock, flags);
-	ch->receivers++;
-	refcount_inc(&ch->ref);
+	spin_lock_irqsave(&ch->ends.lock, flags);
+	art_chan_receiver_get_locked(&ch->ends);
 	rx->ch = ch;
 	rx->seen = ch->version;
-	spin_unlock_irqrestore(&ch->lock, flags);
+	spin_unlock_irqrestore(&ch->ends.lock, flags);
 }
 EXPORT_SYMBOL_GPL(art_watch_subscribe);
 
@@ -174,18 +151,12 @@ EXPORT_SYMBOL_GPL(art_watch_subscribe);
 void art_watch_unsubscribe(struct art_watch_rx *rx)
 {
 	struct art_watch *ch = rx->ch;
-	unsigned long flags;
-	bool last;
 
 	if (!ch)
 		return;
-	spin_lock_irqsave(&ch->lock, flags);
-	last = !--ch->receivers;
 	rx->ch = NULL;
-	spin_unlock_irqrestore(&ch->lock, flags);
-	if (last)
-		art_notify_all(&ch->idle);
-	art_watch_put(ch);
+	if (art_chan_receiver_put(&ch->ends, &ch->idle))
+		kvfree(ch);
 }
 EXPORT_SYMBOL_GPL(art_watch_unsubscribe);
 
@@ -204,11 +175,11 @@ u64 art_watch_get(struct art_watch_rx *rx, void *item)
 	unsigned long flags;
 	u64 version;
 
-	spin_lock_irqsave(&ch->lock, flags);
+	spin_lock_irqsave(&ch->ends.lock, flags);
 	memcpy(item, ch->value, ch->item_size);
 	version = ch->version;
 	rx->seen = version;
-	spin_unlock_irqrestore(&ch->lock, flags);
+	spin_unlock_irqrestore(&ch->ends.lock, flags);
 	return version;
 }
 EXPORT_SYMBOL_GPL(art_watch_get);
@@ -223,15 +194,15 @@ static long art_watch_try_changed(struct art_watch_rx *rx, void *item)
 	unsigned long flags;
 	long ret = 0;
 
-	spin_lock_irqsave(&ch->lock, flags);
+	spin_lock_irqsave(&ch->ends.lock, flags);
 	if (rx->seen != ch->version) {
 		if (item)
 			memcpy(item, ch->value, ch->item_size);
 		rx->seen = ch->version;
 	} else {
-		ret = ch->senders ? -EAGAIN : -EPIPE;
+		ret = ch->ends.senders ? -EAGAIN : -EPIPE;
 	}
-	spin_unlock_irqrestore(&ch->lock, flags);
+	spin_unlock_irqrestore(&ch->ends.lock, flags);
 	return ret;
 }
 
@@ -250,12 +221,12 @@ int art_watch_has_changed(struct art_watch_rx *rx)
 	unsigned long flags;
 	int ret;
 
-	spin_lock_irqsave(&ch->lock, flags);
+	spin_lock_irqsave(&ch->ends.lock, flags);
 	if (rx->seen != ch->version)
 		ret = 1;
 	else
-		ret = ch->senders ? 0 : -EPIPE;
-	spin_unlock_irqrestore(&ch->lock, flags);
+		ret = ch->ends.senders ? 0 : -EPIPE;
+	spin_unlock_irqrestore(&ch->ends.lock, flags);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(art_watch_has_changed);
@@ -336,13 +307,8 @@ EXPORT_SYMBOL_GPL(art_watch_changed_drop);
 static long art_watch_closed_try(void *arg)
 {
 	struct art_watch_closed *c = arg;
-	unsigned long flags;
-	long ret;
 
-	spin_lock_irqsave(&c->ch->lock, flags);
-	ret = c->ch->receivers ? -EAGAIN : 0;
-	spin_unlock_irqrestore(&c->ch->lock, flags);
-	return ret;
+	return art_chan_has_receivers(&c->ch->ends) ? -EAGAIN : 0;
 }
 
 static enum art_poll art_watch_closed_fpoll(struct art_future *f,
