@@ -118,15 +118,26 @@ static void art_op_drop(struct art_future *f, long res)
 	}
 	if (timeout)
 		art_sleep_drop(timeout);
+	/*
+	 * The opcode's drop took the lock that claims an early post, so
+	 * posted is final here; what was posted (0) is the op's result, also
+	 * for its successor, whatever ended the task since.
+	 */
+	if (op->posted)
+		res = 0;
 
 	spin_lock(&ring->ops_lock);
 	hlist_del(&op->node);
 	if (link && link->prev)
 		art_op_link(link->prev)->next = NULL;
-	art_ring_post(ring, op->user_data, clamp_t(long, res, S32_MIN, S32_MAX), 0);
+	if (!op->posted)
+		art_ring_post(ring, op->user_data, clamp_t(long, res, S32_MIN, S32_MAX), 0);
 	if (link && link->next)
 		art_op_release_locked(link->next, res >= 0 || op->hardlink);
 	spin_unlock(&ring->ops_lock);
+	/* Only now is its task's memory about to go: it stops counting. */
+	if (op->posted)
+		art_ring_early_done(ring, op);
 }
 
 static const struct art_future_ops art_op_future_ops = {
@@ -149,6 +160,7 @@ static int art_op_init(struct art_future *f, void *arg)
 	op->gate = sp->gated ? ART_GATE_WAIT : ART_GATE_OPEN;
 	op->hardlink = sp->sqe->flags & ASYNCRT_SQE_HARDLINK;
 	op->link_off = sp->link_off;
+	op->posted = false;
 	if (sp->timeout_off) {
 		u64 ns = sp->sqe->timeout_ns, now;
 		unsigned int flags = 0;
@@ -234,7 +246,10 @@ int art_op_submit(struct art_ring *ring, const struct art_sqe *sqe,
  * Abort the in-flight ops with this user_data (or all of them). An op in
  * the hash has not been dropped, so its task is alive while ops_lock is
  * held; the abort makes the core drop it, which posts -ECANCELED unless
- * the op completed first. Either way it completes once.
+ * the op completed first. Either way it completes once. An op posted early
+ * is still hashed until its task drops it, but it has completed: it is
+ * not counted (a posted flag read just before it is set counts an op that
+ * then completes with 0, as when the task itself wins the race).
  */
 unsigned int art_ring_cancel(struct art_ring *ring, u64 user_data, bool all)
 {
@@ -245,13 +260,16 @@ unsigned int art_ring_cancel(struct art_ring *ring, u64 user_data, bool all)
 	if (all) {
 		for (i = 0; i < (1U << ring->ops_bits); i++) {
 			hlist_for_each_entry(op, &ring->ops[i], node) {
+				/* Completed already: nothing to cancel. */
+				if (READ_ONCE(op->posted))
+					continue;
 				art_task_abort(art_op_task(op));
 				n++;
 			}
 		}
 	} else {
 		hlist_for_each_entry(op, art_op_bucket(ring, user_data), node) {
-			if (op->user_data != user_data)
+			if (op->user_data != user_data || READ_ONCE(op->posted))
 				continue;
 			art_task_abort(art_op_task(op));
 			n++;

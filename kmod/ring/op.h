@@ -13,6 +13,18 @@
  * after an abort (CANCEL, close) or -ETIME from the entry's own timeout; so
  * every accepted entry completes exactly once, whoever wins a race.
  *
+ * Posted early: a SLEEP's expiry and a WAIT's wake-up post the op's
+ * terminal completion (res 0) from the event's own context, an hrtimer
+ * callback or the waker's ENTER, set op->posted and put the op on the
+ * instance's early_list instead of waking its task: the next ENTER wakes
+ * it (the guest then drops it while it would otherwise sleep), and the
+ * drop, whenever it runs, only cleans up and leaves the list. The claim is the
+ * opcode's own lock, which the event and the opcode's drop both take
+ * (tq->lock, the wait queue's list_lock): whichever comes first decides
+ * the result, so a CANCEL racing the event gives 0 or -ECANCELED, once.
+ * An op posted early counts against max_inflight (ring->early) until its
+ * drop, and CANCEL no longer counts it.
+ *
  * Links: the entries of a chain are spawned last to first, each but the
  * first behind a closed gate, and each knows its successor (next). A drop
  * posts its op's completion and then opens its successor's gate (success,
@@ -59,6 +71,7 @@ struct art_op {
 	bool hardlink;			/* the successor runs however we end */
 	bool deferred;			/* a run-at-once opcode, run by the worker */
 	u8 priv;			/* the opcode's own bits */
+	bool posted;			/* the event posted our CQE (res 0) already */
 };
 
 /* An entry of a chain: its neighbours, under ring->ops_lock. */
@@ -81,12 +94,26 @@ struct art_held {
 };
 
 /*
+ * An op posted early waits on ring->early_list (under cq_lock) until an
+ * ENTER wakes its task to drop it. The link reuses what the event retired:
+ * a SLEEP's tree node, a WAIT's place on its queue; each opcode puts that
+ * member right after the op (pinned in ring.c).
+ */
+struct art_early_op {
+	struct art_op op;
+	struct list_head node;
+};
+
+/*
  * A SLEEP: its deadline in the instance's timer queue of its clock. Until
  * it is armed, tn.expires holds a linked sleep's relative duration.
  */
 struct art_sleep_op {
 	struct art_op op;
-	struct timerqueue_node tn;
+	union {
+		struct timerqueue_node tn;
+		struct list_head early;		/* fired and posted */
+	};
 };
 
 /* A SLEEP's op->priv, written under its clock's tq->lock once armed. */
@@ -105,8 +132,11 @@ struct art_interval_op {
 
 struct art_wait_op {
 	struct art_op op;
+	union {
+		struct list_head node;	/* the queue's waiters while waiting */
+		struct list_head early;	/* woken and posted */
+	};
 	struct file *file;		/* the wait queue's, referenced */
-	struct list_head node;		/* the queue's waiters while waiting */
 	bool woken;
 	bool by_notify;
 };

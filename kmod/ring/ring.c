@@ -28,6 +28,7 @@
 #include <linux/vmalloc.h>
 #include <linux/nospec.h>
 #include <linux/poll.h>
+#include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <linux/overflow.h>
 #include <linux/log2.h>
@@ -94,6 +95,7 @@ struct art_ring *art_ring_alloc(void)
 	spin_lock_init(&ring->cq_lock);
 	spin_lock_init(&ring->ops_lock);
 	INIT_LIST_HEAD(&ring->held);
+	INIT_LIST_HEAD(&ring->early_list);
 	init_waitqueue_head(&ring->cq_wait);
 	art_tq_init(ring);
 	return ring;
@@ -315,8 +317,16 @@ static u32 art_cq_used(struct art_ring *ring, u32 claimed)
 static u32 art_cq_room(struct art_ring *ring, u32 claimed, u32 n)
 {
 	u32 used = art_cq_used(ring, claimed);
-	u32 promised = claimed - READ_ONCE(ring->cq_published);
+	/*
+	 * Ops posted early still hold their task until it drops them. Read
+	 * after cq_published (pairs with the release in art_cq_publish()):
+	 * an op moving from promised to early is then seen in both, not in
+	 * neither.
+	 */
+	u32 promised = claimed - smp_load_acquire(&ring->cq_published);
 	u32 room;
+
+	promised += atomic_read(&ring->early);
 
 	if (used >= ring->cq_entries || promised >= ring->max_inflight)
 		return 0;
@@ -405,28 +415,113 @@ static void art_cq_batch_add(struct art_ring *ring, struct art_cq_batch *b,
 		art_cq_batch_flush(ring, b, 0);
 }
 
+/* Write one CQE at the tail; the caller publishes. */
+static void art_cq_write(struct art_ring *ring, u64 user_data, s32 res, u32 flags)
+	__must_hold(&ring->cq_lock)
+{
+	struct asyncrt_cqe *cqe = &ring->cqes[ring->cq_tail & (ring->cq_entries - 1)];
+
+	WRITE_ONCE(cqe->user_data, user_data);
+	WRITE_ONCE(cqe->res, res);
+	WRITE_ONCE(cqe->flags, flags);
+	ring->cq_tail++;
+	trace_asyncrt_complete(ring->id, user_data, res, flags);
+}
+
+/* Wake ENTER waiters and poll(): completions were published. Any context. */
+void art_ring_wake_waiters(struct art_ring *ring)
+{
+	if (wq_has_sleeper(&ring->cq_wait))
+		wake_up_all(&ring->cq_wait);
+}
+
 /*
  * Post a completion. A terminal completion (no ASYNCRT_CQE_F_MORE) uses the
  * slot its entry reserved when it was accepted, so there is always room.
  */
 void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags)
 {
-	struct asyncrt_cqe *cqe;
 	unsigned long irqflags;
 
 	spin_lock_irqsave(&ring->cq_lock, irqflags);
-	cqe = &ring->cqes[ring->cq_tail & (ring->cq_entries - 1)];
-	WRITE_ONCE(cqe->user_data, user_data);
-	WRITE_ONCE(cqe->res, res);
-	WRITE_ONCE(cqe->flags, flags);
-	ring->cq_tail++;
+	art_cq_write(ring, user_data, res, flags);
 	this_cpu_inc(art_ring_completed);
-	trace_asyncrt_complete(ring->id, user_data, res, flags);
 	art_cq_publish(ring);
 	spin_unlock_irqrestore(&ring->cq_lock, irqflags);
 
-	if (wq_has_sleeper(&ring->cq_wait))
-		wake_up_all(&ring->cq_wait);
+	art_ring_wake_waiters(ring);
+}
+
+/*
+ * Post @op's terminal completion, res 0, from the context of the event that
+ * ended it (op.h, "posted early"); the caller has claimed the op under the
+ * opcode's lock and wakes the waiters after. The op keeps counting against
+ * max_inflight until its drop: counted before the slot is published, so
+ * a lockless reader of the in-flight count may see it twice, never zero
+ * times.
+ */
+void art_ring_post_early_locked(struct art_ring *ring, struct art_op *op)
+	__must_hold(&ring->cq_lock)
+{
+	struct art_early_op *e = container_of(op, struct art_early_op, op);
+
+	BUILD_BUG_ON(offsetof(struct art_sleep_op, early) !=
+		     offsetof(struct art_early_op, node));
+	BUILD_BUG_ON(offsetof(struct art_wait_op, early) !=
+		     offsetof(struct art_early_op, node));
+	atomic_inc(&ring->early);
+	WRITE_ONCE(op->posted, true);
+	list_add_tail(&e->node, &ring->early_list);
+	art_cq_write(ring, op->user_data, 0, 0);
+	this_cpu_inc(art_ring_completed);
+	atomic64_inc(&art_ring_stats.early);
+	art_cq_publish(ring);
+}
+
+/*
+ * The drop of an op posted early: it leaves early_list (if no ENTER took it
+ * off) and stops counting as in flight. Process context.
+ */
+void art_ring_early_done(struct art_ring *ring, struct art_op *op)
+{
+	struct art_early_op *e = container_of(op, struct art_early_op, op);
+
+	spin_lock_irq(&ring->cq_lock);
+	list_del(&e->node);
+	WRITE_ONCE(ring->early_freed, ring->early_freed + 1);
+	spin_unlock_irq(&ring->cq_lock);
+	atomic_dec(&ring->early);
+}
+
+/*
+ * Wake the tasks of the ops posted early, so that they drop. From ENTER:
+ * a guest then runs them while it would otherwise sleep, and otherwise
+ * the worker does. An op on the list has not been dropped (its drop takes
+ * it off under cq_lock), so its task is alive here. Its node goes back to
+ * being empty, not uninitialised: the drop deletes it again harmlessly.
+ */
+static void art_ring_reap(struct art_ring *ring)
+{
+	struct art_early_op *e, *tmp;
+
+	if (list_empty_careful(&ring->early_list))
+		return;
+	spin_lock_irq(&ring->cq_lock);
+	list_for_each_entry_safe(e, tmp, &ring->early_list, node) {
+		list_del_init(&e->node);
+		art_wake(art_op_task(&e->op));
+	}
+	spin_unlock_irq(&ring->cq_lock);
+}
+
+void art_ring_post_early(struct art_ring *ring, struct art_op *op)
+{
+	unsigned long irqflags;
+
+	spin_lock_irqsave(&ring->cq_lock, irqflags);
+	art_ring_post_early_locked(ring, op);
+	spin_unlock_irqrestore(&ring->cq_lock, irqflags);
+	art_ring_wake_waiters(ring);
 }
 
 /*
@@ -437,7 +532,6 @@ void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags)
 bool art_ring_post_more(struct art_ring *ring, u64 user_data, s32 res,
 			struct art_held *held)
 {
-	struct asyncrt_cqe *cqe;
 	unsigned long irqflags;
 	u32 claimed;
 
@@ -455,17 +549,11 @@ bool art_ring_post_more(struct art_ring *ring, u64 user_data, s32 res,
 			return false;
 		}
 	} while (!atomic_try_cmpxchg(&ring->cq_claimed, &claimed, claimed + 1));
-	cqe = &ring->cqes[ring->cq_tail & (ring->cq_entries - 1)];
-	WRITE_ONCE(cqe->user_data, user_data);
-	WRITE_ONCE(cqe->res, res);
-	WRITE_ONCE(cqe->flags, ASYNCRT_CQE_F_MORE);
-	ring->cq_tail++;
-	trace_asyncrt_complete(ring->id, user_data, res, ASYNCRT_CQE_F_MORE);
+	art_cq_write(ring, user_data, res, ASYNCRT_CQE_F_MORE);
 	art_cq_publish(ring);
 	spin_unlock_irqrestore(&ring->cq_lock, irqflags);
 
-	if (wq_has_sleeper(&ring->cq_wait))
-		wake_up_all(&ring->cq_wait);
+	art_ring_wake_waiters(ring);
 	return true;
 }
 
@@ -795,6 +883,27 @@ static long art_ring_wait(struct art_ring *ring, u32 want, bool guest,
 	return ret;
 }
 
+/*
+ * Nothing could be accepted, and some of what counts as in flight are ops
+ * posted early whose tasks have not run yet. Those cannot block once
+ * woken: wait until one is freed, running them ourselves if we are the
+ * guest, rather than fail with EBUSY while userspace may have nothing
+ * left to wait for. Rare (max_inflight reached), so a tick's sleep per
+ * look is fine.
+ */
+static void art_ring_reap_early(struct art_ring *ring, bool guest)
+{
+	u32 freed = READ_ONCE(ring->early_freed);
+
+	while (atomic_read(&ring->early) && READ_ONCE(ring->early_freed) == freed &&
+	       !fatal_signal_pending(current)) {
+		art_ring_reap(ring);
+		if (guest && art_rt_guest_run(ring->rt))
+			continue;
+		schedule_timeout_uninterruptible(1);
+	}
+}
+
 int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 {
 	u32 want = min(e->min_complete, ring->cq_entries);
@@ -812,8 +921,14 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 	if (wait)
 		guest = art_rt_guest_begin(ring->rt);
 	art_ring_kick_held(ring);
-	if (e->to_submit)
+	art_ring_reap(ring);
+	if (e->to_submit) {
 		submitted = art_ring_submit(ring, e->to_submit);
+		if (submitted == -EBUSY && atomic_read(&ring->early)) {
+			art_ring_reap_early(ring, guest);
+			submitted = art_ring_submit(ring, e->to_submit);
+		}
+	}
 	/* Entries consumed are reported whatever happened to the wait. */
 	if (wait && submitted >= 0)
 		ret = art_ring_wait(ring, want, guest, e);
@@ -829,6 +944,7 @@ __poll_t art_ring_poll_mask(struct art_ring *ring)
 	if (!art_ring_ready(ring))
 		return 0;
 	art_ring_kick_held(ring);
+	art_ring_reap(ring);
 	if (art_cq_unreaped(ring))
 		return EPOLLIN | EPOLLRDNORM;
 	return 0;

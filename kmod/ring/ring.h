@@ -50,6 +50,7 @@ struct art_region {
 /* One per clock: the SLEEPs pending on it, and one hrtimer (timer.c). */
 struct art_tq {
 	spinlock_t lock;		/* irq-safe: the hrtimer callback takes it */
+	struct art_ring *ring;		/* whose CQ the callback posts to */
 	struct timerqueue_head q;
 	struct hrtimer timer;
 };
@@ -88,8 +89,11 @@ struct art_ring {
 	u32 cq_tail;		/* entries written */
 	u32 cq_published;	/* of which userspace can see: read locklessly */
 	atomic_t cq_claimed;
+	atomic_t early;		/* ops posted early whose task has not dropped */
 	u32 cq_held;		/* multishot completions held back, ever */
 	struct list_head held;	/* ops waiting for CQ room to post */
+	struct list_head early_list;	/* posted early, task not woken yet */
+	u32 early_freed;	/* of those, dropped since (read locklessly) */
 	wait_queue_head_t cq_wait;	/* ENTER waiters and poll() */
 
 	/* The runtime every entry of this instance runs on. */
@@ -124,6 +128,7 @@ struct art_ring_stats {
 	atomic64_t dropped;
 	atomic64_t held;
 	atomic64_t poll_direct;		/* multishot POLL posted by the wake */
+	atomic64_t early;		/* SLEEP, WAIT posted by the event */
 };
 
 extern struct art_ring_stats art_ring_stats;
@@ -146,6 +151,11 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e);
 int art_ring_mmap(struct art_ring *ring, struct vm_area_struct *vma);
 __poll_t art_ring_poll_mask(struct art_ring *ring);
 void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags);
+struct art_op;
+void art_ring_post_early_locked(struct art_ring *ring, struct art_op *op);
+void art_ring_post_early(struct art_ring *ring, struct art_op *op);
+void art_ring_wake_waiters(struct art_ring *ring);
+void art_ring_early_done(struct art_ring *ring, struct art_op *op);
 struct art_held;
 bool art_ring_post_more(struct art_ring *ring, u64 user_data, s32 res,
 			struct art_held *held);

@@ -39,6 +39,7 @@ static int art_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "dropped %lld\n", atomic64_read(&art_ring_stats.dropped));
 	seq_printf(m, "held %lld\n", atomic64_read(&art_ring_stats.held));
 	seq_printf(m, "poll_direct %lld\n", atomic64_read(&art_ring_stats.poll_direct));
+	seq_printf(m, "posted_early %lld\n", atomic64_read(&art_ring_stats.early));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(art_stats);
@@ -77,6 +78,7 @@ void art_ring_show_fdinfo(struct art_ring *ring, struct seq_file *m)
 	seq_printf(m, "cq-held:\t%u\n", READ_ONCE(ring->cq_held));
 	seq_printf(m, "inflight:\t%u\n",
 		   (u32)atomic_read(&ring->cq_claimed) - READ_ONCE(ring->cq_published));
+	seq_printf(m, "posted-early:\t%u\n", atomic_read(&ring->early));
 	seq_printf(m, "max-inflight:\t%u\n", ring->max_inflight);
 	seq_printf(m, "tasks-live:\t%llu\n", rt.live);
 	seq_printf(m, "tasks-spawned:\t%llu\n", rt.spawned);

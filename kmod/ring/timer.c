@@ -10,9 +10,9 @@
  * running and will re-arm it. Adding a new earliest entry re-arms it;
  * removing one leaves it armed (a spurious expiry finds nothing due and
  * re-arms for what is left). The callback takes every due entry out of the
- * tree, marks it fired and wakes its task; an entry is in the tree only
- * while its op has not been dropped (drop removes it under the lock), so
- * the task is alive when the callback wakes it.
+ * tree, marks it fired, posts its completion and wakes its task; an entry
+ * is in the tree only while its op has not been dropped (drop removes it
+ * under the lock), so the task is alive when the callback wakes it.
  */
 #include <linux/hrtimer.h>
 #include <linux/timerqueue.h>
@@ -26,25 +26,45 @@ static struct art_sleep_op *art_tq_entry(struct timerqueue_node *tn)
 	return container_of(tn, struct art_sleep_op, tn);
 }
 
+/*
+ * Post each due SLEEP's completion here, in deadline order, and wake its
+ * task only to free it (op.h, "posted early"): the program's wait then
+ * ends with the expiry, not after a poll of the task. The claim is tq->lock,
+ * which the op's drop takes before it would post. cq_lock is taken once
+ * for all the due entries, so the work per entry under it is the few
+ * stores of a CQE beside the task wake the callback did already; that
+ * wake's queue lock is the heavier part, and bounds what a storm of
+ * expiries costs with interrupts off just as it did before.
+ */
 static enum hrtimer_restart art_tq_fire(struct hrtimer *timer)
 {
 	struct art_tq *tq = container_of(timer, struct art_tq, timer);
 	ktime_t now = hrtimer_cb_get_time(timer);
+	struct art_ring *ring = tq->ring;
 	struct timerqueue_node *tn;
 	unsigned long flags;
+	bool posted = false;
 
 	spin_lock_irqsave(&tq->lock, flags);
-	while ((tn = timerqueue_getnext(&tq->q)) && tn->expires <= now) {
-		struct art_sleep_op *so = art_tq_entry(tn);
+	tn = timerqueue_getnext(&tq->q);
+	if (tn && tn->expires <= now) {
+		spin_lock(&ring->cq_lock);
+		do {
+			struct art_sleep_op *so = art_tq_entry(tn);
 
-		timerqueue_del(&tq->q, tn);
-		so->op.priv |= ART_SLEEP_FIRED;
-		art_wake(art_op_task(&so->op));
+			timerqueue_del(&tq->q, tn);
+			so->op.priv |= ART_SLEEP_FIRED;
+			art_ring_post_early_locked(ring, &so->op);
+		} while ((tn = timerqueue_getnext(&tq->q)) && tn->expires <= now);
+		spin_unlock(&ring->cq_lock);
+		posted = true;
 	}
 	/* Restarting from the callback is allowed and keeps the invariant. */
 	if (tn)
 		hrtimer_start(&tq->timer, tn->expires, HRTIMER_MODE_ABS);
 	spin_unlock_irqrestore(&tq->lock, flags);
+	if (posted)
+		art_ring_wake_waiters(ring);
 	return HRTIMER_NORESTART;
 }
 
@@ -61,6 +81,7 @@ void art_tq_init(struct art_ring *ring)
 		struct art_tq *tq = &ring->tq[i];
 
 		spin_lock_init(&tq->lock);
+		tq->ring = ring;
 		timerqueue_init_head(&tq->q);
 		hrtimer_init(&tq->timer, clocks[i], HRTIMER_MODE_ABS);
 		tq->timer.function = art_tq_fire;

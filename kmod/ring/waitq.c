@@ -14,7 +14,9 @@
  * because a waiter leaves it from its drop, wherever that runs.
  *
  * NOTIFY stores one permit when nobody waits; a waiter that NOTIFY woke but
- * that ends without taking the wake (cancelled, timed out) passes it on.
+ * that ends without taking the wake (cancelled, timed out) passes it on. A
+ * waiter whose completion the waker posted took the wake, whatever ends
+ * its task afterwards.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -83,7 +85,13 @@ static struct file *art_waitq_fget(int fd)
 	return file;
 }
 
-/* Wake the oldest waiter. */
+/*
+ * Wake the oldest waiter. Taking it off the list under list_lock claims it
+ * (its drop looks under the same lock), so unless a link still holds it
+ * back we post its completion here, from the waker: the waiting thread
+ * returns from ENTER without its task being polled first, and the task
+ * only cleans up (op.h, "posted early").
+ */
 static void art_waitq_wake_one(struct art_waitq *wq, bool notify)
 	__must_hold(&wq->list_lock)
 {
@@ -93,7 +101,11 @@ static void art_waitq_wake_one(struct art_waitq *wq, bool notify)
 	wo->by_notify = notify;
 	/* Pairs with the acquire in art_wait_op_poll(). */
 	smp_store_release(&wo->woken, true);
-	art_wake(art_op_task(&wo->op));
+	/* Pairs with the release in art_op_release_locked(). */
+	if (smp_load_acquire(&wo->op.gate) == ART_GATE_OPEN)
+		art_ring_post_early(wo->op.ring, &wo->op);
+	else
+		art_wake(art_op_task(&wo->op));
 }
 
 static void art_waitq_notify(struct art_waitq *wq)
@@ -176,7 +188,10 @@ void art_wait_op_drop(struct art_op *op, long res)
 	struct art_waitq *wq = wo->file->private_data;
 
 	spin_lock(&wq->list_lock);
-	if (!list_empty(&wo->node))
+	/* Posted: the wake was taken, and node is on ring->early_list. */
+	if (op->posted)
+		;
+	else if (!list_empty(&wo->node))
 		list_del_init(&wo->node);
 	else if (wo->woken && wo->by_notify && res)
 		art_waitq_notify(wq);
