@@ -921,7 +921,6 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 	if (wait)
 		guest = art_rt_guest_begin(ring->rt);
 	art_ring_kick_held(ring);
-	art_ring_reap(ring);
 	if (e->to_submit) {
 		submitted = art_ring_submit(ring, e->to_submit);
 		if (submitted == -EBUSY && atomic_read(&ring->early)) {
@@ -929,6 +928,8 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 			submitted = art_ring_submit(ring, e->to_submit);
 		}
 	}
+	/* After submitting: a WAKE among the entries goes out first. */
+	art_ring_reap(ring);
 	/* Entries consumed are reported whatever happened to the wait. */
 	if (wait && submitted >= 0)
 		ret = art_ring_wait(ring, want, guest, e);
