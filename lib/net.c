@@ -100,18 +100,6 @@ long asyncrt_io_try(struct asyncrt_io *io, int stream)
 	}
 }
 
-uint32_t asyncrt_io_events(const struct asyncrt_io *io)
-{
-	switch (io->kind) {
-	case ASYNCRT_IO_CONNECT:
-	case ASYNCRT_IO_WRITE:
-	case ASYNCRT_IO_WRITE_ALL:
-		return POLLOUT;
-	default:
-		return POLLIN;
-	}
-}
-
 enum asyncrt_poll asyncrt_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx, long *res)
 {
 	long r;

@@ -7,6 +7,8 @@
 #ifndef _ASYNCRT_RT_INTERNAL_H
 #define _ASYNCRT_RT_INTERNAL_H
 
+#include <poll.h>
+
 #include "asyncrt_rt.h"
 
 #define ASYNCRT_UNUSED(x)	((void)(x))
@@ -174,7 +176,22 @@ void asyncrt_task_free(struct asyncrt_task *t);
 /* net.c */
 long asyncrt_io_try(struct asyncrt_io *io, int stream);
 void asyncrt_io_init(struct asyncrt_io *io, uint8_t kind, int fd, void *buf, size_t len);
-uint32_t asyncrt_io_events(const struct asyncrt_io *io);
+
+/*
+ * The readiness @io waits for. Inline: a registered socket's wake-up asks
+ * it of every waiter, once per readiness completion.
+ */
+static inline uint32_t asyncrt_io_events(const struct asyncrt_io *io)
+{
+	switch (io->kind) {
+	case ASYNCRT_IO_CONNECT:
+	case ASYNCRT_IO_WRITE:
+	case ASYNCRT_IO_WRITE_ALL:
+		return POLLOUT;
+	default:
+		return POLLIN;
+	}
+}
 
 /* socket.c */
 enum asyncrt_poll asyncrt_sock_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx,
