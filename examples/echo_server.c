@@ -3,9 +3,9 @@
  * The echo server from the tokio tutorial, in C over /dev/asyncrt: an accept
  * loop that spawns one task per connection, each copying what it reads back
  * to the peer until the peer closes. Every socket is registered with the
- * runtime (asyncrt_socket_open), which keeps one multishot POLL entry armed
- * on it: a wait for a connection, bytes or room costs no ring entry, only
- * the readiness completion that ends it.
+ * runtime (asyncrt_socket_open), which keeps one multishot POLLIN entry
+ * armed on it: a wait for a connection or bytes costs no ring entry, only
+ * the readiness completion that ends it (a wait for room, a oneshot).
  *
  *   echo_server [port [connections]]
  *

@@ -125,15 +125,16 @@ int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *u
 	return 0;
 }
 
+/* A slot for one of @sock's POLL entries; @slot is the socket's field for it. */
 int asyncrt_slot_alloc_sock(struct asyncrt_rt *rt, struct asyncrt_socket *sock,
-			    uint64_t *ud)
+			    uint32_t *slot, uint64_t *ud)
 {
 	struct asyncrt_slot *s = slot_get(rt, ud);
 
 	if (!s)
 		return -ENOMEM;
 	s->sock = sock;
-	sock->slot = (uint32_t)*ud + 1;
+	*slot = (uint32_t)*ud + 1;
 	return 0;
 }
 
@@ -198,7 +199,7 @@ static void rt_complete(struct asyncrt_rt *rt, const struct asyncrt_cqe *cqe)
 
 		if (!more)
 			asyncrt_slot_free(rt, idx);
-		asyncrt_sock_event(rt, sock, cqe->res, more);
+		asyncrt_sock_event(rt, sock, idx, cqe->res, more);
 		return;
 	}
 	op = s->op;

@@ -142,8 +142,9 @@ struct asyncrt_rt {
 /*
  * A registered socket (socket.c). @ready holds the POLL bits last reported
  * and not since disproved by a system call that would block; @slot names
- * the armed multishot POLL. A closed socket whose POLL is still in flight
- * stays allocated (closed set, no waiters) until the POLL's terminal
+ * the armed multishot POLLIN entry, @oslot the POLLOUT oneshot armed while
+ * a writer waits. A closed socket with a POLL still in flight stays
+ * allocated (closed set, no waiters) until that POLL's terminal
  * completion, so no completion ever finds freed memory.
  */
 struct asyncrt_socket {
@@ -152,7 +153,8 @@ struct asyncrt_socket {
 	struct asyncrt_link waiters;	/* asyncrt_io futures (io->s.wait) */
 	int fd;
 	uint32_t ready;
-	uint32_t slot;			/* 1 + slot index while armed */
+	uint32_t slot;			/* 1 + slot index while POLLIN is armed */
+	uint32_t oslot;			/* the same for the POLLOUT oneshot */
 	int32_t err;			/* the POLL could not stay armed: why */
 	uint8_t stream;			/* a short read means drained */
 	uint8_t closed;
@@ -160,7 +162,7 @@ struct asyncrt_socket {
 
 /* rt.c */
 int asyncrt_slot_alloc_sock(struct asyncrt_rt *rt, struct asyncrt_socket *sock,
-			    uint64_t *ud);
+			    uint32_t *slot, uint64_t *ud);
 uint64_t asyncrt_slot_ud(struct asyncrt_rt *rt, uint32_t slot);
 struct asyncrt_sqe *asyncrt_rt_get_sqe(struct asyncrt_rt *rt);
 int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *ud);
@@ -197,8 +199,8 @@ static inline uint32_t asyncrt_io_events(const struct asyncrt_io *io)
 enum asyncrt_poll asyncrt_sock_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx,
 				       long *res);
 void asyncrt_sock_io_drop(struct asyncrt_io *io);
-void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, int32_t res,
-			int more);
+void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, uint32_t idx,
+			int32_t res, int more);
 void asyncrt_sockets_free(struct asyncrt_rt *rt);
 
 #endif /* _ASYNCRT_RT_INTERNAL_H */

@@ -1,29 +1,34 @@
 // SPDX-License-Identifier: MIT
 /*
  * Registered sockets: readiness registered once, as epoll and tokio do. The
- * first operation that would block arms one multishot POLL entry for
- * POLLIN|POLLOUT; it then stays armed until the socket is closed, and each
- * of its F_MORE completions adds the reported bits to sock->ready and wakes
- * the futures waiting for them. An operation tries its system call only
- * while its direction is marked ready; a call that would block (or, on a
- * stream, a read that comes back short) clears the mark, and the future
- * waits on the socket, costing no ring entry:
+ * first read or accept that would block arms one multishot POLL entry for
+ * POLLIN; it then stays armed until the socket is closed, and each of its
+ * F_MORE completions adds the reported bits to sock->ready and wakes the
+ * futures waiting for them. Writability is asked for only while a writer
+ * waits: a write or connect that would block arms a oneshot POLL for
+ * POLLOUT, whose completion sets the bit and wakes the writers. (A unix
+ * socket reports writability each time its peer reads: kept armed, POLLOUT
+ * would cost a completion per message that nobody waits for.) An operation
+ * tries its system call only while its direction is marked ready; a call
+ * that would block (or, on a stream, a read that comes back short) clears
+ * the mark, and the future waits on the socket:
  *
  *                 ready bit set ──try──> done ──> READY
  *                      ^         └─EAGAIN / short read: clear bit
- *   F_MORE CQE: set bits, wake waiters   v
+ *   POLL CQE: set bits, wake waiters     v
  *                      └───────── wait on sock->waiters (parked on task)
  *
  * Nothing is lost between the system call and the wait: the loop reaps
  * completions only between polls, a wake-up after the call posts a new
- * completion, and one from before it only causes one more try.
+ * completion (or, for POLLOUT, the oneshot armed after it finds the socket
+ * writable at once), and one from before it only causes one more try.
  *
- * The entry ends (a terminal CQE) when it is cancelled, or when the kernel
- * cannot keep it armed (a file without wait queues, an error): the waiters
- * are woken and the next wait arms it again, or reports the error. Close
- * closes the fd, detaches the waiters (their next poll gives -EBADF) and
- * cancels the entry; the socket's memory stays until that entry's terminal
- * completion, so a late completion never finds freed memory.
+ * The POLLIN entry ends (a terminal CQE) when it is cancelled, or when the
+ * kernel cannot keep it armed (a file without wait queues, an error): the
+ * waiters are woken and the next wait arms it again, or reports the error.
+ * Close closes the fd, detaches the waiters (their next poll gives -EBADF)
+ * and cancels the entries in flight; the socket's memory stays until their
+ * terminal completions, so a late completion never finds freed memory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -136,11 +141,14 @@ int asyncrt_socket_close(struct asyncrt_socket *sock)
 		ret = -errno;
 	sock->fd = -1;
 	sock->closed = 1;
-	if (!sock->slot) {
+	if (!sock->slot && !sock->oslot) {
 		sock_free(sock);
 		return ret;
 	}
-	asyncrt_rt_cancel(sock->rt, asyncrt_slot_ud(sock->rt, sock->slot));
+	if (sock->slot)
+		asyncrt_rt_cancel(sock->rt, asyncrt_slot_ud(sock->rt, sock->slot));
+	if (sock->oslot)
+		asyncrt_rt_cancel(sock->rt, asyncrt_slot_ud(sock->rt, sock->oslot));
 	/* Outside the loop nobody would submit it: the POLL holds the file. */
 	if (!sock->rt->in_loop)
 		asyncrt_rt_settle(sock->rt);
@@ -160,15 +168,24 @@ void asyncrt_sockets_free(struct asyncrt_rt *rt)
 	}
 }
 
-/* A completion of the socket's POLL (its slot is already freed if !more). */
-void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, int32_t res,
-			int more)
+/*
+ * A completion of one of the socket's POLL entries, slot @idx (already
+ * freed if !more): the POLLIN multishot or the POLLOUT oneshot.
+ */
+void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, uint32_t idx,
+			int32_t res, int more)
 {
+	int out = sock->oslot == idx + 1;
+
 	ASYNCRT_UNUSED(rt);
-	if (!more)
-		sock->slot = 0;
+	if (!more) {
+		if (out)
+			sock->oslot = 0;
+		else
+			sock->slot = 0;
+	}
 	if (sock->closed) {
-		if (!more)
+		if (!sock->slot && !sock->oslot)
 			sock_free(sock);
 		return;
 	}
@@ -176,27 +193,34 @@ void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, int3
 		sock->ready |= (uint32_t)res;
 	else if (!more && res < 0 && res != -ECANCELED)
 		sock->err = res;
-	/* The entry ended: every waiter looks again (and re-arms it). */
-	sock_wake(sock, more ? sock->ready : ~0U);
+	/*
+	 * Readiness wakes whom it satisfies. An entry that ended otherwise
+	 * (cancelled, an error): every waiter looks again, and re-arms it.
+	 */
+	sock_wake(sock, more || (out && res > 0) ? sock->ready : ~0U);
 }
 
-/* Arm the multishot POLL; 0 or a negative errno. */
-static int sock_arm(struct asyncrt_socket *sock, struct asyncrt_rt *rt)
+/* Arm the POLLIN multishot, or with @out the POLLOUT oneshot; 0 or -errno. */
+static int sock_arm(struct asyncrt_socket *sock, struct asyncrt_rt *rt, int out)
 {
+	uint32_t *slot = out ? &sock->oslot : &sock->slot;
 	struct asyncrt_sqe *sqe;
 	uint64_t ud;
 	int ret;
 
-	ret = asyncrt_slot_alloc_sock(rt, sock, &ud);
+	ret = asyncrt_slot_alloc_sock(rt, sock, slot, &ud);
 	if (ret)
 		return ret;
 	sqe = asyncrt_rt_get_sqe(rt);
 	if (!sqe) {
-		asyncrt_slot_free(rt, sock->slot - 1);
-		sock->slot = 0;
+		asyncrt_slot_free(rt, *slot - 1);
+		*slot = 0;
 		return -EBUSY;
 	}
-	asyncrt_prep_poll(sqe, sock->fd, POLLIN | POLLOUT, ASYNCRT_POLL_MULTI, ud);
+	if (out)
+		asyncrt_prep_poll(sqe, sock->fd, POLLOUT, 0, ud);
+	else
+		asyncrt_prep_poll(sqe, sock->fd, POLLIN, ASYNCRT_POLL_MULTI, ud);
 	rt->m.ops_submitted++;
 	return 0;
 }
@@ -207,7 +231,7 @@ enum asyncrt_poll asyncrt_sock_io_poll(struct asyncrt_io *io, struct asyncrt_cx 
 	struct asyncrt_socket *sock = io->s.sock;
 	uint32_t mask = io_ready_mask(io);
 	long r;
-	int ret;
+	int ret, out;
 
 	for (;;) {
 		if (!sock || sock->closed) {
@@ -219,8 +243,9 @@ enum asyncrt_poll asyncrt_sock_io_poll(struct asyncrt_io *io, struct asyncrt_cx 
 				r = sock->err;
 				break;
 			}
-			if (!sock->slot) {
-				ret = sock_arm(sock, cx->rt);
+			out = mask == SOCK_OUT;
+			if (!(out ? sock->oslot : sock->slot)) {
+				ret = sock_arm(sock, cx->rt, out);
 				if (ret) {
 					r = ret;
 					break;

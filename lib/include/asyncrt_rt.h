@@ -389,9 +389,11 @@ enum asyncrt_poll asyncrt_mpsc_recv_poll(struct asyncrt_mpsc_recv *r,
 
 /*
  * A socket registered with the runtime (socket.c): the runtime owns the fd
- * and keeps one multishot POLL entry armed on it while it lives, so waiting
- * for readiness costs no ring entry. Close it with asyncrt_socket_close()
- * (never close() its fd). Needs the module's POLL and CANCEL.
+ * and keeps one multishot POLLIN entry armed on it while it lives, so
+ * waiting for bytes or a connection costs no ring entry; waiting for room
+ * to write (rare) costs a oneshot POLLOUT. Close it with
+ * asyncrt_socket_close() (never close() its fd). Needs the module's POLL
+ * and CANCEL.
  */
 struct asyncrt_socket;
 int asyncrt_socket_open(struct asyncrt_rt *rt, int fd, struct asyncrt_socket **sock);
@@ -403,7 +405,7 @@ int asyncrt_socket_close(struct asyncrt_socket *sock);
  * and, when it would block, the future waits for readiness: on a bare fd
  * (asyncrt_read_init() and friends) with a oneshot POLL entry per wait, on
  * a registered socket (asyncrt_sock_read_init() and friends) on the
- * socket's own multishot POLL. res: accept the new fd (non-blocking,
+ * socket's own POLL entries. res: accept the new fd (non-blocking,
  * close-on-exec); connect 0; read the bytes read (0 at end of file); write
  * the bytes written; read_exact and write_all the full length, read_exact
  * -ENODATA on end of file before it; -EBADF when the registered socket was
