@@ -26,6 +26,11 @@ static const char *const artb_kind_name[ARTB_NR_KINDS] = {
 	"asyncrt", "asyncrt_guest", "wq_percpu", "wq_unbound",
 };
 
+/* The runtime a guest kind's thread drives itself. */
+static const struct art_rt_config artb_guest_cfg = {
+	.name = "artb_guest", .flags = ART_RT_CURRENT_THREAD,
+};
+
 struct artb_runner {
 	enum artb_kind kind;
 	struct art_runtime *rt;
@@ -89,15 +94,12 @@ static long artb_round_trip(struct artb_runner *r)
  */
 static int artb_runner_fn(void *arg)
 {
-	static const struct art_rt_config cfg = {
-		.name = "artb_guest", .flags = ART_RT_CURRENT_THREAD,
-	};
 	struct artb_runner *r = arg;
 	u64 start;
 	unsigned int i;
 
 	if (r->kind == ARTB_ART_GUEST) {
-		r->rt = art_rt_create(&cfg);
+		r->rt = art_rt_create(&artb_guest_cfg);
 		if (IS_ERR(r->rt)) {
 			r->err = PTR_ERR(r->rt);
 			kthread_complete_and_exit(&r->done, 0);
@@ -227,6 +229,21 @@ static long artb_scale_art(struct art_runtime *rt, struct art_task **tasks,
 	return ret;
 }
 
+/* The same from the guest of a current-thread runtime of our own. */
+static long artb_scale_guest(struct art_task **tasks, unsigned int n, u64 *ns)
+{
+	struct art_runtime *rt = art_rt_create(&artb_guest_cfg);
+	long ret;
+
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	art_rt_guest_begin(rt);
+	ret = artb_scale_art(rt, tasks, n, ns);
+	art_rt_guest_end(rt);
+	art_rt_destroy(rt);
+	return ret;
+}
+
 /* Queue @n work items, then flush the workqueue; nanoseconds per item. */
 static void artb_scale_wq(struct workqueue_struct *wq, struct work_struct *works,
 			  unsigned int n, u64 *ns)
@@ -271,8 +288,10 @@ int artb_spawn_scale(struct art_runtime *rt, unsigned int count)
 	for (n = 1; ; n = min(n * 10, count)) {
 		snprintf(param, sizeof(param), "%u", n);
 		for (kind = 0; kind < ARTB_NR_KINDS; kind++) {
-			if (kind == ARTB_ART) {
-				ret = artb_scale_art(rt, tasks, n, &ns);
+			if (kind == ARTB_ART || kind == ARTB_ART_GUEST) {
+				ret = kind == ARTB_ART ?
+				      artb_scale_art(rt, tasks, n, &ns) :
+				      artb_scale_guest(tasks, n, &ns);
 				if (ret)
 					goto out;
 			} else {
