@@ -67,6 +67,26 @@ TEST_F(link, successor_waits_for_predecessor)
 	EXPECT_LE(t0 + 20 * MSEC, t[1]);
 }
 
+/*
+ * One ENTER waiting for both completions of a chain: the SLEEP's expiry
+ * posts its completion itself, and the successor must still start while
+ * the thread waits, not only at its next ENTER.
+ */
+TEST_F(link, one_wait_sees_the_successor_of_a_posted_sleep)
+{
+	struct asyncrt_cqe c[2];
+
+	asyncrt_prep_sleep(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), 20 * MSEC, 0, 0, 1);
+	asyncrt_prep_nop(asyncrt_get_sqe(&self->ring), 2);
+	asyncrt_submit_and_wait_timeout(&self->ring, 2, 30 * SEC);
+	/* Both are there when that one wait returns, with no call since. */
+	ASSERT_EQ(2, asyncrt_cq_ready(&self->ring));
+	ASSERT_EQ(0, collect(&self->ring, c, NULL, 2));
+	EXPECT_EQ(1, c[0].user_data);
+	EXPECT_EQ(2, c[1].user_data);
+	EXPECT_EQ(0, c[1].res);
+}
+
 TEST_F(link, chain_of_sleeps_runs_in_sequence)
 {
 	uint64_t t0 = now_ns(CLOCK_MONOTONIC), t[3];
