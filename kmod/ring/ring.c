@@ -488,9 +488,14 @@ void art_ring_early_done(struct art_ring *ring, struct art_op *op)
 
 	spin_lock_irq(&ring->cq_lock);
 	list_del(&e->node);
-	WRITE_ONCE(ring->early_freed, ring->early_freed + 1);
-	spin_unlock_irq(&ring->cq_lock);
 	atomic_dec(&ring->early);
+	/*
+	 * Pairs with the acquire in art_ring_reap_early(): who sees this
+	 * count move sees the place it freed (it used to move first, and a
+	 * submit retried in between found no room and failed with EBUSY).
+	 */
+	smp_store_release(&ring->early_freed, ring->early_freed + 1);
+	spin_unlock_irq(&ring->cq_lock);
 }
 
 /*
@@ -869,6 +874,12 @@ static long art_ring_wait(struct art_ring *ring, u32 want, bool guest,
 			ret = -EINTR;
 			break;
 		}
+		/*
+		 * Ops posted early while we wait still have to be dropped: a
+		 * linked SLEEP's successor starts only then, and it may be
+		 * among what we wait for.
+		 */
+		art_ring_reap(ring);
 		if (guest && art_rt_guest_run(ring->rt))
 			continue;
 		if (!timed) {
@@ -895,7 +906,8 @@ static void art_ring_reap_early(struct art_ring *ring, bool guest)
 {
 	u32 freed = READ_ONCE(ring->early_freed);
 
-	while (atomic_read(&ring->early) && READ_ONCE(ring->early_freed) == freed &&
+	/* Pairs with the release in art_ring_early_done(). */
+	while (atomic_read(&ring->early) && smp_load_acquire(&ring->early_freed) == freed &&
 	       !fatal_signal_pending(current)) {
 		art_ring_reap(ring);
 		if (guest && art_rt_guest_run(ring->rt))
