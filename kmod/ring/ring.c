@@ -935,7 +935,11 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 	art_ring_kick_held(ring);
 	if (e->to_submit) {
 		submitted = art_ring_submit(ring, e->to_submit);
-		if (submitted == -EBUSY && atomic_read(&ring->early)) {
+		/*
+		 * Not only while ops posted early are counted: one freed
+		 * between the refusal and here leaves room for the retry.
+		 */
+		if (submitted == -EBUSY) {
 			art_ring_reap_early(ring, guest);
 			submitted = art_ring_submit(ring, e->to_submit);
 		}
