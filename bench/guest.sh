@@ -103,9 +103,9 @@ if want kscale; then
 fi
 
 if want lateness; then
-	say "timer lateness, $LAT_N sleeps each"
-	pair 1 "./lateness asyncrt $LAT_N" "./lateness timerfd $LAT_N" \
-		"./lateness io_uring $LAT_N" "./lateness nanosleep $LAT_N"
+	# All four in one process, interleaved in blocks of 100 sleeps.
+	say "timer lateness, $LAT_N sleeps each, interleaved"
+	./lateness all $LAT_N
 fi
 
 if want klateness; then

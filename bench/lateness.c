@@ -7,8 +7,15 @@
  * and return to userspace. clock_nanosleep keeps the default 50 us timer
  * slack of a normal task, as a program using it would.
  *
- * usage: lateness <asyncrt|io_uring|timerfd|nanosleep> <n>
- * prints: R/Q lateness <impl> all ... (see common.h)
+ * "all" measures every implementation in one process, interleaved: blocks
+ * of BLOCK sleeps, each block slept by every implementation in turn (the
+ * order rotating from block to block) with the same durations. Run one
+ * after the other, each implementation's 100,000 sleeps took a minute of
+ * their own under emulation and a slow stretch of the host landed on
+ * whichever ran then; interleaved, it lands on all of them.
+ *
+ * usage: lateness <asyncrt|io_uring|timerfd|nanosleep|all> <n>
+ * prints: R/Q lateness <impl> all ... (see common.h), per implementation
  */
 #include <errno.h>
 #include <liburing.h>
@@ -119,38 +126,74 @@ static int ns_sleep(struct sleeper *s __attribute__((unused)), uint64_t deadline
 	return -clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
-int main(int argc, char **argv)
+#define NR_IMPLS	4
+#define BLOCK		100
+
+static const char *const names[NR_IMPLS] = {
+	"asyncrt", "timerfd", "io_uring", "nanosleep"
+};
+
+static struct sleeper sleepers[NR_IMPLS] = {
+	{ .init = art_init, .sleep_until = art_sleep },
+	{ .init = tfd_init, .sleep_until = tfd_sleep },
+	{ .init = uring_init, .sleep_until = uring_sleep },
+	{ .init = ns_init, .sleep_until = ns_sleep },
+};
+
+/* @n sleeps of @s from the duration sequence at @seed, lateness into @lat. */
+static void sleep_block(struct sleeper *s, uint64_t seed, uint64_t *lat, uint64_t n)
 {
-	const char *impl = argc > 1 ? argv[1] : "asyncrt";
-	uint64_t n = bench_arg_u64(argc, argv, 2, 2000), i, seed = 42, d, *lat;
-	struct sleeper s = { 0 };
+	uint64_t i, d, now;
 	int ret;
 
-	if (!strcmp(impl, "asyncrt"))
-		s.init = art_init, s.sleep_until = art_sleep;
-	else if (!strcmp(impl, "io_uring"))
-		s.init = uring_init, s.sleep_until = uring_sleep;
-	else if (!strcmp(impl, "timerfd"))
-		s.init = tfd_init, s.sleep_until = tfd_sleep;
-	else if (!strcmp(impl, "nanosleep"))
-		s.init = ns_init, s.sleep_until = ns_sleep;
-	else
-		bench_die(impl, EINVAL);
-	lat = calloc(n, sizeof(*lat));
-	if (!n || !lat)
-		bench_die("n", EINVAL);
-	ret = s.init(&s);
-	if (ret)
-		bench_die("init", ret);
 	for (i = 0; i < n; i++) {
 		d = 10000 + bench_rand(&seed) % 990000;
 		d += bench_now_ns();
-		ret = s.sleep_until(&s, d);
+		ret = s->sleep_until(s, d);
 		if (ret)
 			bench_die("sleep", ret);
-		lat[i] = bench_now_ns();
-		lat[i] = lat[i] > d ? lat[i] - d : 0;
+		now = bench_now_ns();
+		lat[i] = now > d ? now - d : 0;
 	}
-	bench_latency("lateness", impl, "all", lat, n);
+}
+
+int main(int argc, char **argv)
+{
+	const char *impl = argc > 1 ? argv[1] : "asyncrt";
+	uint64_t n = bench_arg_u64(argc, argv, 2, 2000), seed = 42, done, chunk;
+	uint64_t *lat[NR_IMPLS] = { NULL };
+	int first, last, i, k, ret;
+
+	if (!strcmp(impl, "all")) {
+		first = 0, last = NR_IMPLS - 1;
+	} else {
+		for (first = 0; first < NR_IMPLS && strcmp(impl, names[first]); first++)
+			;
+		if (first == NR_IMPLS)
+			bench_die(impl, EINVAL);
+		last = first;
+	}
+	if (!n)
+		bench_die("n", EINVAL);
+	for (i = first; i <= last; i++) {
+		lat[i] = calloc(n, sizeof(*lat[i]));
+		if (!lat[i])
+			bench_die("calloc", ENOMEM);
+		ret = sleepers[i].init(&sleepers[i]);
+		if (ret)
+			bench_die(names[i], ret);
+	}
+	for (done = 0; done < n; done += chunk) {
+		chunk = n - done < BLOCK ? n - done : BLOCK;
+		/* The same durations for each; the order rotates per block. */
+		for (k = 0; k <= last - first; k++) {
+			i = first + (k + done / BLOCK) % (last - first + 1);
+			sleep_block(&sleepers[i], seed, lat[i] + done, chunk);
+		}
+		for (k = 0; k < (int)chunk; k++)
+			bench_rand(&seed);
+	}
+	for (i = first; i <= last; i++)
+		bench_latency("lateness", names[i], "all", lat[i], n);
 	return 0;
 }
