@@ -180,16 +180,21 @@ fi
 # its lateness tail (asyncrt.only=trace; see Documentation/performance.rst).
 if [ -n "$only" ] && want trace; then
 	t=/sys/kernel/debug/tracing
-	say "tracing 1000 ring sleeps"
-	echo 8192 > $t/buffer_size_kb
-	for e in sched/sched_wakeup sched/sched_switch timer/hrtimer_expire_entry; do
-		echo 1 > $t/events/$e/enable
+	# Up to 30,000 sleeps: the trace stops at the first one more than
+	# 1 ms late, so that it ends with what delayed that one.
+	say "tracing ring sleeps up to the first one 1 ms late"
+	echo 4096 > $t/buffer_size_kb
+	for e in sched/sched_waking sched/sched_wakeup sched/sched_switch \
+		sched/sched_migrate_task timer/hrtimer_start \
+		timer/hrtimer_expire_entry timer/hrtimer_cancel irq_vectors \
+		ipi irq; do
+		[ -e $t/events/$e/enable ] && echo 1 > $t/events/$e/enable
 	done
 	[ -d $t/events/asyncrt ] && echo 1 > $t/events/asyncrt/enable
 	echo 1 > $t/tracing_on
-	./lateness asyncrt 1000
+	LATENESS_TRACE_TAIL_NS=1000000 ./lateness asyncrt 30000
 	echo 0 > $t/tracing_on
-	grep -v '^#' $t/trace | sed 's/^/T /'
+	grep -v '^#' $t/trace | tail -n 3000 | sed 's/^/T /'
 fi
 
 # Not run by default: the kernel's call graph of a few batch-16 NOP round

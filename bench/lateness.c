@@ -14,10 +14,15 @@
  * their own under emulation and a slow stretch of the host landed on
  * whichever ran then; interleaved, it lands on all of them.
  *
+ * With LATENESS_TRACE_TAIL_NS=<ns> in the environment, the first sleep
+ * later than that writes a marker into the kernel trace and stops it, so
+ * that the trace ends with what delayed it (bench/guest.sh, "trace").
+ *
  * usage: lateness <asyncrt|io_uring|timerfd|nanosleep|all> <n>
  * prints: R/Q lateness <impl> all ... (see common.h), per implementation
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <liburing.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +145,33 @@ static struct sleeper sleepers[NR_IMPLS] = {
 	{ .init = ns_init, .sleep_until = ns_sleep },
 };
 
+static uint64_t trace_tail_ns;
+
+/* Mark the first sleep later than trace_tail_ns and stop the trace there. */
+static void trace_tail(uint64_t late)
+{
+	const char *t = "/sys/kernel/debug/tracing/";
+	char path[64], msg[64];
+	int fd, len;
+
+	trace_tail_ns = 0;
+	len = snprintf(msg, sizeof(msg), "lateness: %llu ns late\n",
+		       (unsigned long long)late);
+	snprintf(path, sizeof(path), "%strace_marker", t);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0 && write(fd, msg, len) == len)
+		fprintf(stderr, "lateness: trace stopped at a sleep %llu ns late\n",
+			(unsigned long long)late);
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof(path), "%stracing_on", t);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0 && write(fd, "0", 1) != 1)
+		fprintf(stderr, "lateness: could not stop the trace\n");
+	if (fd >= 0)
+		close(fd);
+}
+
 /* @n sleeps of @s from the duration sequence at @seed, lateness into @lat. */
 static void sleep_block(struct sleeper *s, uint64_t seed, uint64_t *lat, uint64_t n)
 {
@@ -154,6 +186,8 @@ static void sleep_block(struct sleeper *s, uint64_t seed, uint64_t *lat, uint64_
 			bench_die("sleep", ret);
 		now = bench_now_ns();
 		lat[i] = now > d ? now - d : 0;
+		if (trace_tail_ns && lat[i] > trace_tail_ns)
+			trace_tail(lat[i]);
 	}
 }
 
@@ -175,6 +209,8 @@ int main(int argc, char **argv)
 	}
 	if (!n)
 		bench_die("n", EINVAL);
+	if (getenv("LATENESS_TRACE_TAIL_NS"))
+		trace_tail_ns = strtoull(getenv("LATENESS_TRACE_TAIL_NS"), NULL, 0);
 	for (i = first; i <= last; i++) {
 		lat[i] = calloc(n, sizeof(*lat[i]));
 		if (!lat[i])
