@@ -15,7 +15,7 @@
  * whichever ran then; interleaved, it lands on all of them.
  *
  * With LATENESS_TRACE_TAIL_NS=<ns> in the environment, the first sleep
- * later than that writes a marker into the kernel trace and stops it, so
+ * after the first block later than that writes a marker into the kernel trace and stops it, so
  * that the trace ends with what delayed it (bench/guest.sh, "trace").
  *
  * usage: lateness <asyncrt|io_uring|timerfd|nanosleep|all> <n>
@@ -132,7 +132,6 @@ static int ns_sleep(struct sleeper *s __attribute__((unused)), uint64_t deadline
 }
 
 #define NR_IMPLS	4
-#define BLOCK		100
 
 static const char *const names[NR_IMPLS] = {
 	"asyncrt", "timerfd", "io_uring", "nanosleep"
@@ -145,7 +144,9 @@ static struct sleeper sleepers[NR_IMPLS] = {
 	{ .init = ns_init, .sleep_until = ns_sleep },
 };
 
-static uint64_t trace_tail_ns;
+#define BLOCK		100
+
+static uint64_t trace_tail_ns, sleeps;
 
 /* Mark the first sleep later than trace_tail_ns and stop the trace there. */
 static void trace_tail(uint64_t late)
@@ -186,7 +187,9 @@ static void sleep_block(struct sleeper *s, uint64_t seed, uint64_t *lat, uint64_
 			bench_die("sleep", ret);
 		now = bench_now_ns();
 		lat[i] = now > d ? now - d : 0;
-		if (trace_tail_ns && lat[i] > trace_tail_ns)
+		sleeps++;
+		/* Not in the first block: the first sleeps are cold. */
+		if (trace_tail_ns && lat[i] > trace_tail_ns && sleeps > BLOCK)
 			trace_tail(lat[i]);
 	}
 }
