@@ -114,10 +114,15 @@ if want klateness; then
 fi
 
 if want wake; then
+	# A few seconds a run: repeated, the table takes the median.
 	for m in thread process; do
-		say "wake-up ping-pong between ${m}s, $WAKE_N round trips each"
-		pair 1 "./wake asyncrt $m $WAKE_N" "./wake futex $m $WAKE_N" \
-			"./wake eventfd $m $WAKE_N" "./wake pipe $m $WAKE_N"
+		r=1
+		while [ $r -le $REPS ]; do
+			say "wake-up ping-pong between ${m}s, $WAKE_N round trips each, rep $r/$REPS"
+			pair $r "./wake asyncrt $m $WAKE_N" "./wake futex $m $WAKE_N" \
+				"./wake eventfd $m $WAKE_N" "./wake pipe $m $WAKE_N"
+			r=$((r + 1))
+		done
 	done
 fi
 

@@ -103,7 +103,18 @@ def parse(path):
                 cdf[(w[1], w[2], w[3])].append((float(w[4]), float(w[5])))
             elif line.startswith("# "):
                 notes.append(line[2:].rstrip())
-    return raw, cdf, notes
+    return raw, cdf_medians(cdf), notes
+
+
+def cdf_medians(cdf):
+    """A benchmark repeated prints its CDF once a run: keep the median per point."""
+    out = {}
+    for key, pts in cdf.items():
+        by_pct = defaultdict(list)
+        for pct, ns in pts:
+            by_pct[pct].append(ns)
+        out[key] = [(pct, statistics.median(v)) for pct, v in sorted(by_pct.items())]
+    return out
 
 
 def medians(raw):
