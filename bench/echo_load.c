@@ -11,10 +11,21 @@
  * machine was (% of all CPUs, /proc/stat); bench/guest.sh runs it on a
  * 2-CPU guest where the server has the other CPU.
  *
+ * With ECHO_SERVER_PID set it also measures the server over the same
+ * window: the run time of every thread of that process plus that of the
+ * runtime's kernel threads (comm "art/..."; asyncrt's ring instance has
+ * one, which does work for the server outside the process), from their
+ * schedstat (ns, exact where /proc/stat counts ticks). Then it prints the
+ * CPU per round trip of the server, of itself and of the whole guest.
+ * ECHO_BENCH names the benchmark in the R lines (default "echo").
+ *
  * usage: echo_load <impl> <port> <conns> <ms> [size]	(size default 64)
- * prints: R echo <impl> <conns> rtt_per_s|client_cpu_pct|sys_cpu_pct <v>
+ * prints: R <bench> <impl> <conns> <metric> <v>, metrics rtt_per_s,
+ *	client_cpu_pct, sys_cpu_pct, and with a server pid server_cpu_pct,
+ *	kthread_cpu_pct, server_ns_per_rtt, client_ns_per_rtt, guest_ns_per_rtt
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -116,6 +127,70 @@ static void sys_jiffies(unsigned long long *busy, unsigned long long *total)
 	fclose(f);
 }
 
+/* Run time in ns of thread @tid, from its schedstat; 0 if it is gone. */
+static unsigned long long run_ns(long pid, long tid)
+{
+	char path[64];
+	unsigned long long ns = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/schedstat", pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(f);
+	return ns;
+}
+
+/* Run time of every thread of process @pid. */
+static unsigned long long proc_ns(long pid)
+{
+	unsigned long long ns = 0;
+	struct dirent *d;
+	char dir[40];
+	DIR *dp;
+
+	snprintf(dir, sizeof(dir), "/proc/%ld/task", pid);
+	dp = opendir(dir);
+	if (!dp)
+		return 0;
+	while ((d = readdir(dp)))
+		if (d->d_name[0] != '.')
+			ns += run_ns(pid, atol(d->d_name));
+	closedir(dp);
+	return ns;
+}
+
+/* Run time of the asyncrt runtimes' kernel threads ("art/<name>/<n>"). */
+static unsigned long long kthreads_ns(void)
+{
+	unsigned long long ns = 0;
+	char path[40], comm[32];
+	struct dirent *d;
+	DIR *dp = opendir("/proc");
+	FILE *f;
+	long pid;
+
+	if (!dp)
+		return 0;
+	while ((d = readdir(dp))) {
+		pid = atol(d->d_name);
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "art/", 4))
+			ns += run_ns(pid, pid);
+		fclose(f);
+	}
+	closedir(dp);
+	return ns;
+}
+
 int main(int argc, char **argv)
 {
 	const char *impl = argc > 1 ? argv[1] : "epoll";
@@ -126,11 +201,17 @@ int main(int argc, char **argv)
 	struct rlimit rl = { conns + 64, conns + 64 };
 	struct epoll_event ev = { .events = EPOLLIN }, evs[256];
 	unsigned long long b0, j0, b1, j1;
+	const char *bench = getenv("ECHO_BENCH");
+	const char *spid = getenv("ECHO_SERVER_PID");
+	long server = spid ? atol(spid) : 0;
+	unsigned long long s0 = 0, k0 = 0, s1, k1;
 	struct peer *peers;
 	int ep, n, k, counting = 0;
-	double c0 = 0;
+	double c0 = 0, c1, secs;
 	char param[24];
 
+	if (!bench || !*bench)
+		bench = "echo";
 	size = bench_arg_u64(argc, argv, 5, 64);
 	if (!conns || conns > 100000 || !size || size > 65536)
 		bench_die("conns/size", EINVAL);
@@ -177,16 +258,38 @@ int main(int argc, char **argv)
 			t0 = now;
 			c0 = cpu_s();
 			sys_jiffies(&b0, &j0);
+			if (server) {
+				s0 = proc_ns(server);
+				k0 = kthreads_ns();
+			}
 		} else if (counting && now - t0 >= ms * 1000000ull) {
 			break;
 		}
 	}
 	sys_jiffies(&b1, &j1);
+	c1 = cpu_s();
+	s1 = server ? proc_ns(server) : 0;
+	k1 = server ? kthreads_ns() : 0;
+	secs = (now - t0) / 1e9;
 	snprintf(param, sizeof(param), "%zu", conns);
-	bench_result("echo", impl, param, "rtt_per_s", trips * 1e9 / (now - t0));
-	bench_result("echo", impl, param, "client_cpu_pct", 100 * (cpu_s() - c0) * 1e9 / (now - t0));
-	bench_result("echo", impl, param, "sys_cpu_pct",
+	bench_result(bench, impl, param, "rtt_per_s", trips / secs);
+	bench_result(bench, impl, param, "client_cpu_pct", 100 * (c1 - c0) / secs);
+	bench_result(bench, impl, param, "sys_cpu_pct",
 		     j1 > j0 ? 100.0 * (b1 - b0) / (j1 - j0) : -1);
+	if (server && trips) {
+		/* A kernel thread that ended in the window counts from 0: clamp. */
+		double kns = k1 > k0 ? (double)(k1 - k0) : 0;
+		double sns = (double)(s1 - s0) + kns;
+
+		bench_result(bench, impl, param, "server_cpu_pct", 1e-7 * (s1 - s0) / secs);
+		bench_result(bench, impl, param, "kthread_cpu_pct", 1e-7 * kns / secs);
+		bench_result(bench, impl, param, "server_ns_per_rtt", sns / trips);
+		bench_result(bench, impl, param, "client_ns_per_rtt", 1e9 * (c1 - c0) / trips);
+		/* /proc/stat counts clock ticks (USER_HZ, 10 ms): coarse. */
+		if (j1 > j0)
+			bench_result(bench, impl, param, "guest_ns_per_rtt",
+				     1e9 / sysconf(_SC_CLK_TCK) * (b1 - b0) / trips);
+	}
 	for (i = 0; i < conns; i++)
 		close(peers[i].fd);
 	return 0;

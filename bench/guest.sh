@@ -9,8 +9,8 @@
 #   asyncrt.bench=quick|full   sizes and repetitions (default quick)
 #   asyncrt.only=a,b           only these benchmarks (nop, kspawn, kscale,
 #                              kmem, tscale, lateness, klateness, wake,
-#                              uspawn, storm, echo; callgrind, trace,
-#                              perf)
+#                              uspawn, storm, echo, echocap; callgrind,
+#                              trace, perf)
 
 cd /bench || exit 1
 cmd() { sed -n "s/.*asyncrt\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
@@ -28,6 +28,11 @@ else
 	USPAWN_N=100000 STORM_N=100000 ECHO_MS=1000
 fi
 ECHO_CONNS="1 64 1000"
+# Server-bound echo (echocap): each server in turn gets the same CPU share,
+# half of one CPU (cgroup v2 cpu.max over a 20 ms period), on CPU 1, the
+# load generator CPU 0 to itself (see the echocap section).
+ECHO_CAPS=50 ECHO_CAP_PERIOD=20000 ECHO_CAP_CONNS="64 1000" ECHO_CAP_REPS=$((2 * REPS + 1))
+ECHO_CG=/sys/fs/cgroup/echo_server
 
 want() { [ -z "$only" ] || echo ",$only," | grep -q ",$1,"; }
 say() { echo "# $(cut -d' ' -f1 /proc/uptime)s $*"; }
@@ -147,15 +152,33 @@ if want storm; then
 	done
 fi
 
-# echo_run <impl> <conns>: one server, one load run against it.
+# spawn_server <cmd...>: start a server in the background, pid in $pid; when
+# $capped, inside the capped cgroup and on CPU 1 from its first instruction
+# (the shell moves itself, then execs the server).
+spawn_server() {
+	if [ -n "$capped" ]; then
+		sh -c 'echo $$ > '"$ECHO_CG"'/cgroup.procs && exec taskset -c 1 "$@"' sh "$@" &
+	else
+		"$@" &
+	fi
+	pid=$!
+}
+
+# echo_run <impl> <conns> [<cap>]: one server, one load run against it;
+# with a cap, in the capped cgroup (echo_cap sets it; figures go out as
+# bench echo_cap<cap>). echo_load measures the server's CPU (its threads
+# and the asyncrt kernel threads, see bench/echo_load.c) over the same
+# window as the round trips.
 echo_run() {
-	pid=
+	pid= capped=$3 load=
 	case $1 in
-	asyncrt) port=7000; ./echo_server $port >/dev/null & pid=$! ;;
-	epoll) port=7001; ./echo_epoll $port & pid=$! ;;
+	asyncrt) port=7000; spawn_server ./echo_server $port >/dev/null ;;
+	epoll) port=7001; spawn_server ./echo_epoll $port ;;
 	kecho) port=7007 ;;
 	esac
-	./echo_load $1 $port $2 $ECHO_MS || echo "# echo $1 $2 failed"
+	[ -n "$capped" ] && load="taskset -c 0"
+	ECHO_SERVER_PID=$pid ECHO_BENCH=${capped:+echo_cap$capped} $load ./echo_load $1 $port $2 $ECHO_MS ||
+		echo "# echo $1 $2 ${capped:+capped at $capped% }failed"
 	if [ -n "$pid" ]; then
 		kill $pid
 		wait $pid 2>/dev/null
@@ -179,6 +202,54 @@ if want echo; then
 		done
 	done
 	[ -n "$kecho" ] && rmmod asyncrt_kecho
+fi
+
+# Server-bound echo. In the echo section above both CPUs are busy: the
+# one-thread load generator at 96-100% of one, the server at 96-100% of the
+# other (server_cpu_pct), and on loopback each side's sends also do the
+# other side's TCP receive work and wake-up. The round trips per second are
+# then set by whichever side is slower at the moment, and the ratio is
+# parity plus noise. Here each server in turn, the same binary under the
+# same load, is confined to the same fixed CPU share: cgroup v2 cpu.max
+# gives its process <cap> % of one CPU in every 20 ms period, taskset puts
+# it on CPU 1 and the load generator alone on CPU 0. Round trips per second
+# then measure how much echo work a server gets out of that share, and
+# echo_load's own CPU (client_cpu_pct, about 50%) shows it is not the
+# limit. Half a CPU keeps the server busy in long bursts as in the
+# uncapped runs; at 25% it idles between short ones (a sleep and a wake-up
+# every few round trips, 1.5x the CPU per round trip) and repetitions
+# spread by +-25% where at 50% they agree within +-3%. ECHO_CAPS takes a
+# list. What the cap does not cover, and echo_load reports
+# beside it: asyncrt's ring kernel thread (art/ring/0, kthread_cpu_pct,
+# counted in server_ns_per_rtt), and the softirq work of loopback TCP,
+# charged to whichever task sends: each server's wake-up callback
+# (ep_poll_callback, art_poll_wake) runs in the load generator's sends, on
+# CPU 0, for both servers alike (see client_ns_per_rtt).
+# kecho runs in kernel threads outside any cgroup: not measured here.
+echo_cap() { # echo_cap <percent of one CPU>
+	cg=${ECHO_CG%/*}
+	{ grep -q "^[^ ]* $cg cgroup2 " /proc/mounts || mount -t cgroup2 none $cg; } &&
+		echo +cpu > $cg/cgroup.subtree_control && mkdir -p $ECHO_CG &&
+		echo "$((ECHO_CAP_PERIOD * $1 / 100)) $ECHO_CAP_PERIOD" > $ECHO_CG/cpu.max
+}
+
+if want echo || want echocap; then
+	if echo_cap 100; then
+		ulimit -n 65536
+		for cap in $ECHO_CAPS; do
+			echo_cap $cap
+			for c in $ECHO_CAP_CONNS; do
+				r=1
+				while [ $r -le $ECHO_CAP_REPS ]; do
+					say "echo, server capped at $cap% of CPU 1, $c connections, rep $r/$ECHO_CAP_REPS"
+					pair $r "echo_run asyncrt $c $cap" "echo_run epoll $c $cap"
+					r=$((r + 1))
+				done
+			done
+		done
+	else
+		say "server-capped echo not measured: no cgroup v2 cpu controller"
+	fi
 fi
 
 # Not run by default: a kernel trace of the ring SLEEP path, to explain
@@ -251,7 +322,8 @@ if [ -n "$only" ] && want perf; then
 		kill -INT $ppid
 		wait $ppid
 		$perf report -q -i /tmp/perf.data --stdio --no-children \
-			--sort dso,sym --percent-limit 0.5 2>>/tmp/perf.err |
+			--sort dso,sym --percent-limit ${limit:-0.5} \
+			${comms:+--comms $comms --percentage relative} 2>>/tmp/perf.err |
 			sed "s/^/P $name /"
 		sed 's/^/# perf: /' /tmp/perf.err | head -n 5
 	}
@@ -263,6 +335,18 @@ if [ -n "$only" ] && want perf; then
 	ulimit -n 65536
 	prof echo64_asyncrt echo_run asyncrt 64
 	prof echo64_epoll echo_run epoll 64
+	# The server-bound runs: only the samples of the server (its process
+	# and the ring's kernel thread), in % of those.
+	if echo_cap 50; then
+		ms=$ECHO_MS ECHO_MS=3000 limit=0.2
+		comms=echo_server,art/ring/0
+		prof echocap64_asyncrt echo_run asyncrt 64 50
+		prof echocap1000_asyncrt echo_run asyncrt 1000 50
+		comms=echo_epoll
+		prof echocap64_epoll echo_run epoll 64 50
+		prof echocap1000_epoll echo_run epoll 1000 50
+		comms= limit= ECHO_MS=$ms
+	fi
 fi
 
 say "bench done"

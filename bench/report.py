@@ -64,6 +64,16 @@ TABLE = [
     ("echo round trips/s, 1 conn", "echo", "1", "rtt_per_s", "epoll", None, None, "/s"),
     ("echo round trips/s, 64 conns", "echo", "64", "rtt_per_s", "epoll", "min", 1.0, "/s"),
     ("echo round trips/s, 1000 conns", "echo", "1000", "rtt_per_s", "epoll", "min", 1.0, "/s"),
+    ("echo server CPU/round trip, 64 conns", "echo", "64", "server_ns_per_rtt", "epoll", None, None, "ns"),
+    ("echo server CPU/round trip, 1000 conns", "echo", "1000", "server_ns_per_rtt", "epoll", None, None, "ns"),
+    ("echo guest CPU/round trip, 64 conns", "echo", "64", "guest_ns_per_rtt", "epoll", None, None, "ns"),
+    ("echo guest CPU/round trip, 1000 conns", "echo", "1000", "guest_ns_per_rtt", "epoll", None, None, "ns"),
+    ("echo round trips/s, 64 conns, server at 50% CPU", "echo_cap50", "64", "rtt_per_s", "epoll", "min", 1.0, "/s"),
+    ("echo round trips/s, 1000 conns, server at 50% CPU", "echo_cap50", "1000", "rtt_per_s", "epoll", "min", 1.0, "/s"),
+    ("echo server CPU/round trip, 64 conns, 50% CPU", "echo_cap50", "64", "server_ns_per_rtt", "epoll", None, None, "ns"),
+    ("echo server CPU/round trip, 1000 conns, 50% CPU", "echo_cap50", "1000", "server_ns_per_rtt", "epoll", None, None, "ns"),
+    ("echo client CPU, 64 conns, server at 50% CPU", "echo_cap50", "64", "client_cpu_pct", "epoll", None, None, "%"),
+    ("echo client CPU, 1000 conns, server at 50% CPU", "echo_cap50", "1000", "client_cpu_pct", "epoll", None, None, "%"),
     ("kernel echo round trips/s, 1 conn", "echo", "1", "rtt_per_s", "epoll", None, None, "/s"),
     ("kernel echo round trips/s, 64 conns", "echo", "64", "rtt_per_s", "epoll", None, None, "/s"),
     ("kernel echo round trips/s, 1000 conns", "echo", "1000", "rtt_per_s", "epoll", None, None, "/s"),
@@ -85,6 +95,7 @@ MAYBE_MISSING = [
     ("storm", "asyncrt", "userspace executor sleep storm (bench storm)"),
     ("echo", "asyncrt", "echo round trips, examples/echo_server vs epoll (bench echo)"),
     ("echo", "kecho", "kernel echo server (asyncrt_kecho.ko absent or failed to load)"),
+    ("echo_cap50", "asyncrt", "server-capped echo, cgroup v2 cpu.max (bench echocap)"),
 ]
 
 
@@ -213,7 +224,9 @@ def plots(out, cdf, med):
             ("tscale", "submit_ns_per_op", "submit ns per sleep", "in flight"),
             ("kscale", "ns_per_task", "ns per task (spawn all, join all)", "in flight"),
             ("echo", "rtt_per_s", "echo round trips per second (64-byte ping-pong)",
-             "connections")):
+             "connections"),
+            ("echo_cap50", "rtt_per_s", "echo round trips per second, server capped "
+             "at 50% of a CPU", "connections")):
         impls = sorted({i for (b, i, p, m) in med if b == bench and m == metric})
         if not impls:
             continue
