@@ -76,9 +76,9 @@ for prog in echo_epoll echo_load; do
 	gcc $cflags -static -o "$out_bin/$prog" "bench/$prog.c" "$build/bench/common.o" || exit 1
 done
 cp bench/guest.sh "$out_bin/guest.sh"
-# --only callgrind: valgrind's callgrind tool (static) profiles the
-# executor benchmark in the guest.
-if echo ",$only," | grep -q ',callgrind,'; then
+# --only callgrind / echogrind: valgrind's callgrind tool (static) profiles
+# the executor benchmark / the echo servers in the guest.
+if echo ",$only," | grep -q ',callgrind,\|,echogrind,'; then
 	vg=/usr/libexec/valgrind
 	[ -x $vg/callgrind-amd64-linux ] || { blog "callgrind needs: apt-get install valgrind"; exit 1; }
 	mkdir -p "$out_bin/vg"

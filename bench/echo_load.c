@@ -21,8 +21,9 @@
  *
  * usage: echo_load <impl> <port> <conns> <ms> [size]	(size default 64)
  * prints: R <bench> <impl> <conns> <metric> <v>, metrics rtt_per_s,
- *	client_cpu_pct, sys_cpu_pct, and with a server pid server_cpu_pct,
- *	kthread_cpu_pct, server_ns_per_rtt, client_ns_per_rtt, guest_ns_per_rtt
+ *	client_cpu_pct, sys_cpu_pct, trips_total (warm-up included), and
+ *	with a server pid server_cpu_pct, kthread_cpu_pct, server_ns_per_rtt,
+ *	client_ns_per_rtt, guest_ns_per_rtt
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -197,7 +198,7 @@ int main(int argc, char **argv)
 	uint16_t port = bench_arg_u64(argc, argv, 2, 7001);
 	size_t conns = bench_arg_u64(argc, argv, 3, 1), i;
 	uint64_t ms = bench_arg_u64(argc, argv, 4, 1000);
-	uint64_t warm = ms / 4 < 100 ? 100 : ms / 4, t0, now, trips = 0, last;
+	uint64_t warm = ms / 4 < 100 ? 100 : ms / 4, t0, now, trips = 0, last, all = 0;
 	struct rlimit rl = { conns + 64, conns + 64 };
 	struct epoll_event ev = { .events = EPOLLIN }, evs[256];
 	unsigned long long b0, j0, b1, j1;
@@ -244,6 +245,7 @@ int main(int argc, char **argv)
 
 			if (pong(p)) {
 				trips++;
+				all++;
 				ping(p);
 			}
 		}
@@ -276,6 +278,8 @@ int main(int argc, char **argv)
 	bench_result(bench, impl, param, "client_cpu_pct", 100 * (c1 - c0) / secs);
 	bench_result(bench, impl, param, "sys_cpu_pct",
 		     j1 > j0 ? 100.0 * (b1 - b0) / (j1 - j0) : -1);
+	/* With the warm-up: what the server did since it accepted us. */
+	bench_result(bench, impl, param, "trips_total", all);
 	if (server && trips) {
 		/* A kernel thread that ended in the window counts from 0: clamp. */
 		double kns = k1 > k0 ? (double)(k1 - k0) : 0;

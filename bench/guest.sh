@@ -10,7 +10,7 @@
 #   asyncrt.only=a,b           only these benchmarks (nop, kspawn, kscale,
 #                              kmem, tscale, lateness, klateness, wake,
 #                              uspawn, storm, echo, echocap; callgrind,
-#                              trace, perf)
+#                              echogrind, trace, perf)
 
 cd /bench || exit 1
 cmd() { sed -n "s/.*asyncrt\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
@@ -301,6 +301,38 @@ if [ -n "$only" ] && want callgrind; then
 			./exec $impl spawn 20000 >/dev/null 2>/tmp/cg.err ||
 			sed 's/^/# /' /tmp/cg.err
 		sed "s/^/C $impl /" /tmp/cg.$impl
+	done
+fi
+
+# Not run by default: callgrind over each echo server while echo_load runs
+# 64 connections against it for ECHO_MS (asyncrt.only=echogrind; bench.sh
+# annotates the "C echo_<impl>" lines): instructions of the server's own
+# userspace per round trip (trips_total), a count TCG's timing noise does
+# not blur. It includes starting up and accepting the 64 connections.
+if [ -n "$only" ] && want echogrind; then
+	ulimit -n 65536
+	for impl in asyncrt epoll; do
+		case $impl in
+		asyncrt) srv=./echo_server port=7000 hex=1B58 ;;
+		epoll) srv=./echo_epoll port=7001 hex=1B59 ;;
+		esac
+		say "callgrind: echo server $impl, 64 connections"
+		VALGRIND_LAUNCHER=/bin/true VALGRIND_LIB=/bench/vg \
+			./vg/callgrind-amd64-linux --callgrind-out-file=/tmp/cg.echo_$impl \
+			$srv $port >/dev/null 2>/tmp/cg.err &
+		pid=$!
+		# Valgrind takes seconds to start under TCG: wait for the listener.
+		w=0
+		while ! grep -q ":$hex 00000000:0000 0A" /proc/net/tcp && [ $w -lt 120 ]; do
+			sleep 0.5
+			w=$((w + 1))
+		done
+		ECHO_BENCH=echo_grind ./echo_load $impl $port 64 $ECHO_MS ||
+			echo "# echo under callgrind $impl failed"
+		kill $pid
+		wait $pid
+		sed 's/^/# /' /tmp/cg.err | tail -n 3
+		sed "s/^/C echo_$impl /" /tmp/cg.echo_$impl
 	done
 fi
 
