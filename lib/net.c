@@ -24,6 +24,31 @@
 
 #include "rt_internal.h"
 
+/* connect() ran at init; done holds its errno. Has the handshake ended? */
+static ASYNCRT_COLD long io_try_connect(struct asyncrt_io *io)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(int), sslen = sizeof(ss);
+	int err;
+
+	if (io->done == 0)
+		return 0;
+	if (io->done != EINPROGRESS)
+		return -(long)io->done;
+	if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return -errno;
+	if (err == EINPROGRESS || err == EALREADY)
+		return -EAGAIN;
+	/* No error yet need not mean connected: ask the peer. */
+	if (!err && getpeername(io->fd, (struct sockaddr *)&ss, &sslen) < 0) {
+		if (errno == ENOTCONN)
+			return -EAGAIN;
+		err = errno;
+	}
+	io->done = err;
+	return -(long)err;
+}
+
 /*
  * One attempt at the operation: its result, or -EAGAIN to wait. With
  * @stream (a stream socket or a pipe, where a short read means the buffer
@@ -32,11 +57,8 @@
  */
 long asyncrt_io_try(struct asyncrt_io *io, int stream)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(int), sslen = sizeof(ss);
 	size_t want;
 	ssize_t n;
-	int err;
 
 	for (;;) {
 		switch (io->kind) {
@@ -44,23 +66,7 @@ long asyncrt_io_try(struct asyncrt_io *io, int stream)
 			n = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 			return n < 0 ? -errno : n;
 		case ASYNCRT_IO_CONNECT:
-			/* connect() ran at init; done holds its errno. */
-			if (io->done == 0)
-				return 0;
-			if (io->done != EINPROGRESS)
-				return -(long)io->done;
-			if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-				return -errno;
-			if (err == EINPROGRESS || err == EALREADY)
-				return -EAGAIN;
-			/* No error yet need not mean connected: ask the peer. */
-			if (!err && getpeername(io->fd, (struct sockaddr *)&ss, &sslen) < 0) {
-				if (errno == ENOTCONN)
-					return -EAGAIN;
-				err = errno;
-			}
-			io->done = err;
-			return -(long)err;
+			return io_try_connect(io);
 		case ASYNCRT_IO_READ:
 			n = read(io->fd, io->buf, io->len);
 			return n < 0 ? -errno : n;
@@ -100,12 +106,12 @@ long asyncrt_io_try(struct asyncrt_io *io, int stream)
 	}
 }
 
-enum asyncrt_poll asyncrt_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx, long *res)
+/* A bare fd: try, and on EAGAIN wait for readiness with a oneshot POLL. */
+static ASYNCRT_NOINLINE enum asyncrt_poll io_poll_fd(struct asyncrt_io *io,
+						     struct asyncrt_cx *cx, long *res)
 {
 	long r;
 
-	if (io->on_sock)
-		return asyncrt_sock_io_poll(io, cx, res);
 	for (;;) {
 		if (io->waiting) {
 			if (asyncrt_op_poll(&io->poll, cx, &r) == ASYNCRT_PENDING)
@@ -128,12 +134,21 @@ enum asyncrt_poll asyncrt_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx, 
 	}
 }
 
-static enum asyncrt_poll io_poll(struct asyncrt_future *f, struct asyncrt_cx *cx, long *res)
+/* Two tail calls: the registered socket's path pays for nothing else. */
+enum asyncrt_poll asyncrt_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx, long *res)
+{
+	if (io->on_sock)
+		return asyncrt_sock_io_poll(io, cx, res);
+	return io_poll_fd(io, cx, res);
+}
+
+enum asyncrt_poll asyncrt_io_fut_poll(struct asyncrt_future *f, struct asyncrt_cx *cx,
+				      long *res)
 {
 	return asyncrt_io_poll(asyncrt_container_of(f, struct asyncrt_io, fut), cx, res);
 }
 
-static void io_drop(struct asyncrt_future *f)
+void asyncrt_io_fut_drop(struct asyncrt_future *f)
 {
 	struct asyncrt_io *io = asyncrt_container_of(f, struct asyncrt_io, fut);
 
@@ -149,8 +164,8 @@ static void io_drop(struct asyncrt_future *f)
 void asyncrt_io_init(struct asyncrt_io *io, uint8_t kind, int fd, void *buf, size_t len)
 {
 	memset(io, 0, sizeof(*io));
-	io->fut.poll = io_poll;
-	io->fut.drop = io_drop;
+	io->fut.poll = asyncrt_io_fut_poll;
+	io->fut.drop = asyncrt_io_fut_drop;
 	io->kind = kind;
 	io->fd = fd;
 	io->buf = buf;

@@ -38,29 +38,17 @@ struct asyncrt_task_alloc {
 
 void asyncrt_future_park(struct asyncrt_future *f, struct asyncrt_cx *cx)
 {
-	if (f->task == cx->task)
-		return;
-	if (f->task)
-		asyncrt_list_del(&f->park);
-	f->task = cx->task;
-	asyncrt_list_add_tail(&f->park, &cx->task->parked);
+	__asyncrt_future_park(f, cx);
 }
 
 void asyncrt_future_unpark(struct asyncrt_future *f)
 {
-	if (!f->task)
-		return;
-	asyncrt_list_del(&f->park);
-	f->task = NULL;
+	__asyncrt_future_unpark(f);
 }
 
 void asyncrt_wake(struct asyncrt_task *t)
 {
-	if (!t || t->queued || t->done)
-		return;
-	t->queued = 1;
-	t->rt->m.wakes++;
-	asyncrt_list_add_tail(&t->run, &t->rt->runq);
+	__asyncrt_wake(t);
 }
 
 static void rt_queue_ctl(struct asyncrt_rt *rt, uint8_t opcode, uint64_t target, int fd);
@@ -219,7 +207,7 @@ static void rt_complete(struct asyncrt_rt *rt, const struct asyncrt_cqe *cqe)
 		op->res = cqe->res;
 		op->state = ASYNCRT_OP_S_DONE;
 	}
-	asyncrt_wake(op->fut.task);
+	__asyncrt_wake(op->fut.task);
 }
 
 /* Reap every completion there is; returns how many. */

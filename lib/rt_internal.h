@@ -12,6 +12,13 @@
 #include "asyncrt_rt.h"
 
 #define ASYNCRT_UNUSED(x)	((void)(x))
+/*
+ * Kept out of line: another path inlined into a hot function costs that
+ * function saved registers (and, with an address-taken local, the stack
+ * protector's check) on every call, taken or not. COLD: also rare.
+ */
+#define ASYNCRT_NOINLINE	__attribute__((__noinline__))
+#define ASYNCRT_COLD		__attribute__((__cold__, __noinline__))
 #define asyncrt_container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
 
@@ -160,6 +167,39 @@ struct asyncrt_socket {
 	uint8_t closed;
 };
 
+/*
+ * The bodies of asyncrt_future_park(), asyncrt_future_unpark() and
+ * asyncrt_wake(), inline for the library's own hot path: a registered
+ * socket's readiness completion and every operation on it call them once
+ * or twice per message, and the exported functions only wrap these.
+ */
+static inline void __asyncrt_future_park(struct asyncrt_future *f, struct asyncrt_cx *cx)
+{
+	if (f->task == cx->task)
+		return;
+	if (f->task)
+		asyncrt_list_del(&f->park);
+	f->task = cx->task;
+	asyncrt_list_add_tail(&f->park, &cx->task->parked);
+}
+
+static inline void __asyncrt_future_unpark(struct asyncrt_future *f)
+{
+	if (!f->task)
+		return;
+	asyncrt_list_del(&f->park);
+	f->task = NULL;
+}
+
+static inline void __asyncrt_wake(struct asyncrt_task *t)
+{
+	if (!t || t->queued || t->done)
+		return;
+	t->queued = 1;
+	t->rt->m.wakes++;
+	asyncrt_list_add_tail(&t->run, &t->rt->runq);
+}
+
 /* rt.c */
 int asyncrt_slot_alloc_sock(struct asyncrt_rt *rt, struct asyncrt_socket *sock,
 			    uint32_t *slot, uint64_t *ud);
@@ -178,6 +218,10 @@ void asyncrt_task_free(struct asyncrt_task *t);
 /* net.c */
 long asyncrt_io_try(struct asyncrt_io *io, int stream);
 void asyncrt_io_init(struct asyncrt_io *io, uint8_t kind, int fd, void *buf, size_t len);
+/* An asyncrt_io's future callbacks, for socket.c's own initialiser. */
+enum asyncrt_poll asyncrt_io_fut_poll(struct asyncrt_future *f, struct asyncrt_cx *cx,
+				      long *res);
+void asyncrt_io_fut_drop(struct asyncrt_future *f);
 
 /*
  * The readiness @io waits for. Inline: a registered socket's wake-up asks

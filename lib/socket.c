@@ -118,7 +118,7 @@ static void sock_wake(struct asyncrt_socket *sock, uint32_t bits)
 		if (!(bits & io_ready_mask(io)))
 			continue;
 		asyncrt_list_del(&io->s.wait);
-		asyncrt_wake(io->fut.task);
+		__asyncrt_wake(io->fut.task);
 	}
 }
 
@@ -201,7 +201,7 @@ void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, uint
 }
 
 /* Arm the POLLIN multishot, or with @out the POLLOUT oneshot; 0 or -errno. */
-static int sock_arm(struct asyncrt_socket *sock, struct asyncrt_rt *rt, int out)
+static ASYNCRT_COLD int sock_arm(struct asyncrt_socket *sock, struct asyncrt_rt *rt, int out)
 {
 	uint32_t *slot = out ? &sock->oslot : &sock->slot;
 	struct asyncrt_sqe *sqe;
@@ -253,7 +253,7 @@ enum asyncrt_poll asyncrt_sock_io_poll(struct asyncrt_io *io, struct asyncrt_cx 
 			}
 			if (asyncrt_list_empty(&io->s.wait))
 				asyncrt_list_add_tail(&io->s.wait, &sock->waiters);
-			asyncrt_future_park(&io->fut, cx);
+			__asyncrt_future_park(&io->fut, cx);
 			return ASYNCRT_PENDING;
 		}
 		r = asyncrt_io_try(io, sock->stream);
@@ -274,16 +274,30 @@ enum asyncrt_poll asyncrt_sock_io_poll(struct asyncrt_io *io, struct asyncrt_cx 
 void asyncrt_sock_io_drop(struct asyncrt_io *io)
 {
 	asyncrt_list_del(&io->s.wait);
-	asyncrt_future_unpark(&io->fut);
+	__asyncrt_future_unpark(&io->fut);
 }
 
+/*
+ * Field by field, where asyncrt_io_init() clears the whole struct: an echo
+ * server inits two of these per message, and a socket's never uses the
+ * union's bare-fd POLL op (the largest part). The park link is set when
+ * the future parks; connect_init sets done afterwards.
+ */
 static void sock_io_init(struct asyncrt_io *io, uint8_t kind, struct asyncrt_socket *sock,
 			 void *buf, size_t len)
 {
-	asyncrt_io_init(io, kind, sock && !sock->closed ? sock->fd : -1, buf, len);
-	io->on_sock = 1;
+	io->fut.poll = asyncrt_io_fut_poll;
+	io->fut.drop = asyncrt_io_fut_drop;
+	io->fut.task = NULL;
 	io->s.sock = sock;
 	asyncrt_list_init(&io->s.wait);
+	io->fd = sock && !sock->closed ? sock->fd : -1;
+	io->kind = kind;
+	io->waiting = 0;
+	io->on_sock = 1;
+	io->buf = buf;
+	io->len = len;
+	io->done = 0;
 }
 
 void asyncrt_sock_accept_init(struct asyncrt_io *io, struct asyncrt_socket *sock)
