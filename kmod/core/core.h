@@ -103,6 +103,7 @@ struct art_runtime {
 	struct art_clock clock;
 	atomic64_t spawned;
 	atomic64_t wakes;
+	atomic64_t unparks;
 	char name[16];
 };
 

@@ -142,6 +142,7 @@ static bool art_unpark(struct art_runtime *rt, struct art_worker *w)
 	if (!atomic_read(&w->parked) || !atomic_xchg(&w->parked, 0))
 		return false;
 	atomic_dec(&rt->nr_parked);
+	atomic64_inc(&rt->unparks);
 	wake_up_process(w->thread);
 	return true;
 }
@@ -555,6 +556,7 @@ void art_rt_metrics(struct art_runtime *rt, struct art_rt_metrics *m)
 	memset(m, 0, sizeof(*m));
 	m->spawned = atomic64_read(&rt->spawned);
 	m->wakes = atomic64_read(&rt->wakes);
+	m->unparks = atomic64_read(&rt->unparks);
 	m->global_depth = READ_ONCE(rt->global.len);
 	m->live = READ_ONCE(rt->nr_tasks);
 	m->parked = atomic_read(&rt->nr_parked);

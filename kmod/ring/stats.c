@@ -83,4 +83,5 @@ void art_ring_show_fdinfo(struct art_ring *ring, struct seq_file *m)
 	seq_printf(m, "tasks-live:\t%llu\n", rt.live);
 	seq_printf(m, "tasks-spawned:\t%llu\n", rt.spawned);
 	seq_printf(m, "polls:\t%llu\n", rt.polls);
+	seq_printf(m, "worker-wakes:\t%llu\n", rt.unparks);
 }

@@ -5,8 +5,10 @@
  * kmod/ring/op.h). The completion shows up in the CQ with no ENTER from the
  * program; a CANCEL after it finds nothing; a NOTIFY taken that way is not
  * passed on when the instance closes before the task ran; tasks that only
- * wait to be freed never make ENTER fail with EBUSY; and closing an
- * instance with such tasks frees them (kmemleak on the debug kernel).
+ * wait to be freed never make ENTER fail with EBUSY; a thread waiting in
+ * ENTER frees them itself, without waking the instance's kernel thread;
+ * and closing an instance with such tasks frees them (kmemleak on the
+ * debug kernel).
  */
 #include <errno.h>
 #include <sched.h>
@@ -236,6 +238,40 @@ TEST(inflight_bound_never_blocked_by_freed_entries)
 		EXPECT_EQ(round, cqe.user_data);
 		EXPECT_EQ(0, cqe.res);
 	}
+	asyncrt_ring_exit(&ring);
+}
+
+/*
+ * A thread waiting in ENTER frees the tasks of ops posted early itself,
+ * even when what it waits for was posted before it got to wait (a SLEEP
+ * already due when submitted): the instance's kernel thread is not woken
+ * for them. It used to be, once per such ENTER, on another CPU.
+ */
+TEST(waiter_frees_posted_tasks_itself)
+{
+	struct asyncrt_ring ring;
+	struct asyncrt_cqe cqe;
+	long long before, after;
+	char fdinfo[64];
+	int i;
+
+	ASSERT_EQ(0, asyncrt_ring_init(&ring, 8));
+	snprintf(fdinfo, sizeof(fdinfo), "/proc/self/fdinfo/%d", ring.fd);
+	before = field(fdinfo, "worker-wakes");
+	ASSERT_LE(0, before);
+	for (i = 0; i < 200; i++) {
+		/* Deadline 1 ns after boot: due at submission. */
+		asyncrt_prep_sleep(asyncrt_get_sqe(&ring), 1, ASYNCRT_CLOCK_MONOTONIC,
+				   ASYNCRT_TIMER_ABS, i);
+		ASSERT_EQ(1, asyncrt_submit_and_wait(&ring, 1));
+		ASSERT_EQ(0, next_cqe(&ring, &cqe, 30 * SEC));
+		EXPECT_EQ(i, cqe.user_data);
+		EXPECT_EQ(0, cqe.res);
+	}
+	after = field(fdinfo, "worker-wakes");
+	/* Not 0: the first ENTER hands a task over if the worker polls it. */
+	EXPECT_GT(5, after - before) TH_LOG("%lld worker wakes", after - before);
+	EXPECT_EQ(0, field(fdinfo, "tasks-live")) TH_LOG("tasks not freed");
 	asyncrt_ring_exit(&ring);
 }
 

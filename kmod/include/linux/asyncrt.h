@@ -231,6 +231,7 @@ int art_rt_quiesce(struct art_runtime *rt, unsigned long timeout);
  * @polls: task polls
  * @steals: tasks stolen from another worker's queue
  * @wakes: wakes that scheduled a task
+ * @unparks: wake-ups of a parked (idle) worker thread
  * @forced_yields: polls that ended because the budget ran out
  * @live: tasks alive now
  * @global_depth: tasks in the injection queue now
@@ -245,6 +246,7 @@ struct art_rt_metrics {
 	u64 polls;
 	u64 steals;
 	u64 wakes;
+	u64 unparks;
 	u64 forced_yields;
 	u64 live;
 	u64 global_depth;
