@@ -215,12 +215,13 @@ fi
 # it on CPU 1 and the load generator alone on CPU 0. Round trips per second
 # then measure how much echo work a server gets out of that share, and
 # echo_load's own CPU (client_cpu_pct, about 50%) shows it is not the
-# limit. Half a CPU keeps the server busy in long bursts as in the
-# uncapped runs; at 25% it idles between short ones (a sleep and a wake-up
-# every few round trips, 1.5x the CPU per round trip) and repetitions
-# spread by +-25% where at 50% they agree within +-3%. ECHO_CAPS takes a
-# list. What the cap does not cover, and echo_load reports
-# beside it: asyncrt's ring kernel thread (art/ring/0, kthread_cpu_pct,
+# limit. At half a CPU a server's CPU per round trip is what it is
+# uncapped; at 25% it was 1.5x that (shorter bursts, likely more sleeps and
+# wake-ups) and repetitions spread by +-25%, where at 50% they agreed
+# within +-3% on a quiet host. A busy host still slows some pairs as a
+# whole, so report.py takes the median of the per-pair ratios. ECHO_CAPS
+# takes a list. What the cap does not cover, and echo_load reports beside
+# it: asyncrt's ring kernel thread (art/ring/0, kthread_cpu_pct,
 # counted in server_ns_per_rtt), and the softirq work of loopback TCP,
 # charged to whichever task sends: each server's wake-up callback
 # (ep_poll_callback, art_poll_wake) runs in the load generator's sends, on
