@@ -385,9 +385,16 @@ static void art_task_complete(struct art_worker *w, struct art_task *t,
 	art_task_put(t);
 }
 
-static void art_stall_check(struct art_worker *w, struct art_task *t, u64 start)
+/*
+ * Timed in jiffies, not with ktime_get(): every poll is timed, and reading
+ * the clocksource twice per poll cost more than a short poll itself where
+ * it is slow (HPET, and any clocksource under emulation). A tick's
+ * resolution is plenty against a threshold of many milliseconds.
+ */
+static void art_stall_check(struct art_worker *w, struct art_task *t,
+			    unsigned long start)
 {
-	u64 ms = div_u64(ktime_get_ns() - start, NSEC_PER_MSEC);
+	unsigned int ms = jiffies_to_msecs(jiffies - start);
 
 	if (likely(ms < art_stall_ms))
 		return;
@@ -395,7 +402,7 @@ static void art_stall_check(struct art_worker *w, struct art_task *t, u64 start)
 	if (t->flags & ART_TF_STALLED)
 		return;
 	t->flags |= ART_TF_STALLED;
-	pr_warn("runtime %s: a poll of %ps ran %llu ms (threshold %u ms), task spawned at %pS\n",
+	pr_warn("runtime %s: a poll of %ps ran %u ms (threshold %u ms), task spawned at %pS\n",
 		w->rt->name, t->fut->ops->poll, ms, art_stall_ms,
 		(void *)t->spawn_ip);
 }
@@ -407,8 +414,8 @@ void art_task_run(struct art_worker *w, struct art_task *t)
 	struct art_cx cx = { .task = t, .budget = rt->budget };
 	unsigned int s, n;
 	enum art_poll p;
+	unsigned long start = 0;
 	long res = 0;
-	u64 start = 0;
 
 	s = atomic_read(&t->state);
 	do {
@@ -421,7 +428,7 @@ void art_task_run(struct art_worker *w, struct art_task *t)
 	}
 
 	if (art_stall_ms)
-		start = ktime_get_ns();
+		start = jiffies;
 	w->polls++;
 	p = t->fut->ops->poll(t->fut, &cx, &res);
 	if (art_stall_ms)
