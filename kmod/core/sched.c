@@ -332,7 +332,8 @@ EXPORT_SYMBOL_GPL(art_rt_guest_begin);
  * @rt: a runtime whose guest is current
  *
  * Call it in the wait loop after setting the task state and checking the
- * condition, instead of sleeping when it returns true. It never sleeps
+ * condition, instead of sleeping when it returns true; or once before
+ * that loop, still running, to save the loop a round. It never sleeps
  * before polling: if no task is ready, or the worker is polling them right
  * now (they run anyway, and a later wake wakes the guest again), it
  * returns false with the task state untouched. Otherwise it sets

@@ -903,6 +903,9 @@ static long art_ring_wait(struct art_ring *ring, u32 want, bool guest,
 				ret = -ETIME;
 			break;
 		}
+		/* Usually the completion we waited for woke us: no requeue. */
+		if (art_cq_unreaped(ring) >= want)
+			break;
 	}
 	finish_wait(&ring->cq_wait, &wait);
 	return ret;
