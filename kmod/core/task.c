@@ -228,10 +228,18 @@ static struct art_task *art_task_alloc(struct art_runtime *rt, size_t size,
 	return t;
 }
 
-/* Publish a fully initialised task: list it, then give it its first poll. */
+/*
+ * Publish a fully initialised task: list it, then give it its first poll.
+ * A task whose init ran holds RUNNING, as if init were its first poll:
+ * that poll now ends, idle if init said so (ART_INIT_IDLE) and nothing
+ * woke the task meanwhile, else scheduled.
+ */
 static struct art_task *art_task_start(struct art_runtime *rt,
-				       struct art_task *t, unsigned int flags)
+				       struct art_task *t, unsigned int flags,
+				       bool idle)
 {
+	unsigned int s, n;
+
 	spin_lock(&rt->tasks_lock);
 	if (unlikely(rt->shutdown)) {
 		spin_unlock(&rt->tasks_lock);
@@ -244,13 +252,22 @@ static struct art_task *art_task_start(struct art_runtime *rt,
 	spin_unlock(&rt->tasks_lock);
 
 	atomic64_inc(&rt->spawned);
-	atomic_inc(&rt->nr_active);
-	if (flags & ART_SPAWN_DETACHED) {
-		art_sched_enqueue(rt, t);
-		return NULL;
+	s = atomic_read(&t->state);
+	if (s & ART_S_RUNNING) {
+		do {
+			if (idle && !(s & ART_S_NOTIFIED))
+				n = s & ~ART_S_RUNNING;
+			else
+				n = (s & ~(ART_S_RUNNING | ART_S_NOTIFIED)) | ART_S_SCHEDULED;
+		} while (!atomic_try_cmpxchg(&t->state, &s, n));
+		if (!(n & ART_S_SCHEDULED))
+			goto out;
 	}
+	atomic_inc(&rt->nr_active);
+	/* A detached task may be gone as soon as it is queued. */
 	art_sched_enqueue(rt, t);
-	return t;
+out:
+	return (flags & ART_SPAWN_DETACHED) ? NULL : t;
 }
 
 /**
@@ -259,7 +276,9 @@ static struct art_task *art_task_start(struct art_runtime *rt,
  * @size: size of the future's state struct (which begins with a
  *	&struct art_future)
  * @init: fills in the zeroed state, including ops; a negative return
- *	aborts the spawn with that error
+ *	aborts the spawn with that error; %ART_INIT_IDLE says that init
+ *	already registered whatever will wake the task, which then needs
+ *	no poll until woken
  * @arg: for @init
  * @flags: %ART_SPAWN_DETACHED to get no handle back
  *
@@ -289,14 +308,21 @@ struct art_task *art_spawn(struct art_runtime *rt, size_t size,
 	if (!t)
 		return ERR_PTR(-ENOMEM);
 	t->spawn_ip = _RET_IP_;
+	/*
+	 * Init may register wakers that fire before the task is started:
+	 * holding RUNNING turns such a wake into NOTIFIED, which
+	 * art_task_start() honours, instead of a queueing we would undo.
+	 */
+	atomic_set(&t->state, (atomic_read(&t->state) & ~ART_S_SCHEDULED) |
+		   ART_S_RUNNING);
 	ret = init(t->fut, arg);
-	if (ret)
+	if (ret < 0)
 		goto err_init;
 	if (WARN_ON_ONCE(!t->fut->ops || !t->fut->ops->poll)) {
 		ret = -EINVAL;
 		goto err_init;
 	}
-	return art_task_start(rt, t, flags);
+	return art_task_start(rt, t, flags, ret == ART_INIT_IDLE);
 
 err_init:
 	art_task_free(t);
@@ -331,7 +357,7 @@ struct art_task *art_spawn_copy(struct art_runtime *rt,
 		return ERR_PTR(-ENOMEM);
 	t->spawn_ip = _RET_IP_;
 	memcpy(t->fut, proto, size);
-	return art_task_start(rt, t, flags);
+	return art_task_start(rt, t, flags, false);
 }
 EXPORT_SYMBOL_GPL(art_spawn_copy);
 

@@ -3,7 +3,8 @@
  * KUnit suite asyncrt_task: spawning, joining (from process context and
  * from another task), abort (before a poll, while pending, racing
  * completion), wakes during a poll, detached tasks, 100,000 tasks, the
- * memory layout promise, and -ENOMEM at every allocation site.
+ * memory layout promise, -ENOMEM at every allocation site, and tasks
+ * whose init needs no first poll (ART_INIT_IDLE).
  */
 #include <linux/vmalloc.h>
 #include <linux/delay.h>
@@ -430,6 +431,87 @@ static void art_spawn_init_error_is_returned(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(t), -EINVAL);
 }
 
+/* A future whose init registered its waker: it needs no first poll. */
+struct idler {
+	struct art_future fut;
+	atomic_t *polls;
+	bool wake_in_init;
+};
+
+static enum art_poll idler_poll(struct art_future *f, struct art_cx *cx,
+				long *res)
+{
+	struct idler *i = container_of(f, struct idler, fut);
+
+	atomic_inc(i->polls);
+	*res = 7;
+	return ART_READY;
+}
+
+static const struct art_future_ops idler_ops = { .poll = idler_poll };
+
+static int idler_init(struct art_future *f, void *arg)
+{
+	struct idler *i = container_of(f, struct idler, fut);
+
+	*i = *(struct idler *)arg;
+	i->fut.ops = &idler_ops;
+	/* As the event it waits for would, before the task is started. */
+	if (i->wake_in_init)
+		art_wake((struct art_task *)((char *)f - offsetof(struct art_task, fut)));
+	return ART_INIT_IDLE;
+}
+
+/* An ART_INIT_IDLE task is not polled until something wakes it. */
+static void art_spawn_idle_init_polls_only_when_woken(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, 0, 0);
+	atomic_t polls = ATOMIC_INIT(0);
+	struct idler proto = { .polls = &polls };
+	struct art_task *t;
+
+	t = art_spawn(rt, sizeof(proto), idler_init, &proto, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(t));
+	msleep(50);
+	KUNIT_EXPECT_EQ(test, atomic_read(&polls), 0);
+	KUNIT_EXPECT_FALSE(test, art_task_is_finished(t));
+	art_wake(t);
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(t), 7);
+	KUNIT_EXPECT_EQ(test, atomic_read(&polls), 1);
+	art_task_put(t);
+}
+
+/* A wake that comes while init runs is not lost to the idle start. */
+static void art_spawn_idle_init_keeps_wake_from_init(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, 0, 0);
+	atomic_t polls = ATOMIC_INIT(0);
+	struct idler proto = { .polls = &polls, .wake_in_init = true };
+	struct art_task *t;
+
+	t = art_spawn(rt, sizeof(proto), idler_init, &proto, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(t));
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(t), 7);
+	KUNIT_EXPECT_EQ(test, atomic_read(&polls), 1);
+	art_task_put(t);
+}
+
+/* An idle task that is aborted completes with -ECANCELED, never polled. */
+static void art_spawn_idle_init_abort_reports_ecanceled(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, 0, 0);
+	atomic_t polls = ATOMIC_INIT(0);
+	struct idler proto = { .polls = &polls };
+	struct art_task *t;
+
+	t = art_spawn(rt, sizeof(proto), idler_init, &proto, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(t));
+	art_task_abort(t);
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(t), -ECANCELED);
+	KUNIT_EXPECT_EQ(test, atomic_read(&polls), 0);
+	art_task_put(t);
+}
+
 /* A big future (kmalloc'ed task) works like a small one. */
 struct big {
 	struct art_future fut;
@@ -474,6 +556,9 @@ static struct kunit_case art_task_cases[] = {
 	KUNIT_CASE(art_spawn_enomem_at_every_site),
 	KUNIT_CASE(art_spawn_init_error_is_returned),
 	KUNIT_CASE(art_spawn_copy_large_future_works),
+	KUNIT_CASE(art_spawn_idle_init_polls_only_when_woken),
+	KUNIT_CASE(art_spawn_idle_init_keeps_wake_from_init),
+	KUNIT_CASE(art_spawn_idle_init_abort_reports_ecanceled),
 	{}
 };
 

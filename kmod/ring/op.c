@@ -151,7 +151,7 @@ static int art_op_init(struct art_future *f, void *arg)
 	struct art_op *op = container_of(f, struct art_op, fut);
 	const struct art_op_spawn *sp = arg;
 	struct art_ring *ring = sp->ring;
-	int ret;
+	int ret = 0;
 
 	op->fut.ops = &art_op_future_ops;
 	op->ring = ring;
@@ -186,8 +186,11 @@ static int art_op_init(struct art_future *f, void *arg)
 		}
 	} else {
 		ret = sp->def->init(op, sp->sqe);
-		if (ret)
+		if (ret < 0)
 			return ret;
+		/* The first poll is what arms the entry's timeout. */
+		if (sp->timeout_off)
+			ret = 0;
 	}
 
 	/* Last: from here on a CANCEL can find the op, and drop unhashes it. */
@@ -199,7 +202,7 @@ static int art_op_init(struct art_future *f, void *arg)
 	}
 	spin_unlock(&ring->ops_lock);
 	*sp->out = op;
-	return 0;
+	return ret;
 }
 
 /*

@@ -50,7 +50,11 @@ struct art_opdef {
 	 */
 	long (*issue)(struct art_ring *ring, const struct art_sqe *sqe, struct file *file);
 	bool takes_fd;
-	/* Task opcodes: the op's size, and its future's three steps. */
+	/*
+	 * Task opcodes: the op's size, and its future's three steps. Init
+	 * returns ART_INIT_IDLE if the op is armed and only its event (or a
+	 * cancel) needs to run its task: it then gets no first poll.
+	 */
 	size_t size;
 	int (*init)(struct art_op *op, const struct art_sqe *sqe);
 	enum art_poll (*poll)(struct art_op *op, struct art_cx *cx, long *res);

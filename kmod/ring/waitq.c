@@ -168,7 +168,12 @@ int art_wait_op_init(struct art_op *op, const struct art_sqe *sqe)
 		return ret;
 	}
 	wo->file = file;
-	return 0;
+	/*
+	 * Queued: a poll now would only find it pending. The waker posts
+	 * our completion, or wakes the task if a link holds it back; a
+	 * cancel or close wakes it too.
+	 */
+	return wo->woken ? 0 : ART_INIT_IDLE;
 }
 
 enum art_poll art_wait_op_poll(struct art_op *op, struct art_cx *cx, long *res)

@@ -269,6 +269,9 @@ void art_rt_guest_end(struct art_runtime *rt);
 /* art_spawn() flags */
 #define ART_SPAWN_DETACHED	BIT(0) /* return no handle */
 
+/* What art_spawn()'s init returns when its wakers are registered already. */
+#define ART_INIT_IDLE		1 /* no first poll: idle until woken */
+
 struct art_task *art_spawn(struct art_runtime *rt, size_t size,
 			   int (*init)(struct art_future *f, void *arg),
 			   void *arg, unsigned int flags);
