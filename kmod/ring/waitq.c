@@ -6,12 +6,12 @@
  * processes receive it over a unix socket (SCM_RIGHTS).
  *
  * No lost wake-up: a WAIT with ASYNCRT_WAIT_CMP reads the user's word and
- * queues itself under the queue's mutex, and WAKE/NOTIFY take the same mutex
+ * queues itself under the queue's lock, and WAKE/NOTIFY take the same lock
  * before waking. A waker that changes the word and then wakes either runs
  * first, and the waiter sees the new word (-EAGAIN), or runs after, and finds
- * the waiter queued. The mutex can be a mutex because all three run in the
- * submitter's process context; the waiter list has a spinlock of its own
- * because a waiter leaves it from its drop, wherever that runs.
+ * the waiter queued. The word is read with page faults disabled, as futexes
+ * do: a read that would fault drops the lock, faults the page in where it
+ * may sleep, and starts again.
  *
  * NOTIFY stores one permit when nobody waits; a waiter that NOTIFY woke but
  * that ends without taking the wake (cancelled, timed out) passes it on. A
@@ -28,8 +28,7 @@
 #include "op.h"
 
 struct art_waitq {
-	struct mutex lock;		/* orders WAIT's compare with wakers */
-	spinlock_t list_lock;		/* protects waiters and permit */
+	spinlock_t list_lock;		/* waiters, permit; orders WAIT's compare with wakers */
 	struct list_head waiters;	/* struct art_wait_op, oldest first */
 	bool permit;
 };
@@ -39,7 +38,6 @@ static int art_waitq_release(struct inode *inode, struct file *file)
 	struct art_waitq *wq = file->private_data;
 
 	/* Every waiter holds a file reference: none is left. */
-	mutex_destroy(&wq->lock);
 	kfree(wq);
 	return 0;
 }
@@ -60,14 +58,11 @@ int art_waitq_create(unsigned long flags)
 	wq = kzalloc(sizeof(*wq), GFP_KERNEL_ACCOUNT);
 	if (!wq)
 		return -ENOMEM;
-	mutex_init(&wq->lock);
 	spin_lock_init(&wq->list_lock);
 	INIT_LIST_HEAD(&wq->waiters);
 	fd = anon_inode_getfd("[asyncrt-wq]", &art_waitq_fops, wq, O_RDWR | flags);
-	if (fd < 0) {
-		mutex_destroy(&wq->lock);
+	if (fd < 0)
 		kfree(wq);
-	}
 	return fd;
 }
 
@@ -130,13 +125,28 @@ int art_wait_op_prep(const struct art_sqe *sqe)
 	return 0;
 }
 
+/*
+ * Read the user's word, under list_lock: with page faults disabled, so a
+ * word that is not mapped in gives -EFAULT and the caller faults it in.
+ */
+static int art_wait_read_word(const struct art_sqe *sqe, u32 *word)
+{
+	int ret;
+
+	pagefault_disable();
+	ret = get_user(*word, (u32 __user *)u64_to_user_ptr(sqe->arg));
+	pagefault_enable();
+	return ret;
+}
+
 int art_wait_op_init(struct art_op *op, const struct art_sqe *sqe)
 {
 	struct art_wait_op *wo = container_of(op, struct art_wait_op, op);
+	bool cmp = sqe->op_flags & ASYNCRT_WAIT_CMP;
 	struct art_waitq *wq;
 	struct file *file;
+	u32 word = 0;
 	int ret = 0;
-	u32 word;
 
 	file = art_waitq_fget(sqe->fd);
 	if (IS_ERR(file))
@@ -144,25 +154,26 @@ int art_wait_op_init(struct art_op *op, const struct art_sqe *sqe)
 	wq = file->private_data;
 	INIT_LIST_HEAD(&wo->node);
 
-	mutex_lock(&wq->lock);
-	if (sqe->op_flags & ASYNCRT_WAIT_CMP) {
-		if (get_user(word, (u32 __user *)u64_to_user_ptr(sqe->arg)))
-			ret = -EFAULT;
-		else if (word != sqe->arg2)
-			ret = -EAGAIN;
-	}
-	if (!ret) {
-		spin_lock(&wq->list_lock);
-		if (wq->permit) {
-			wq->permit = false;
-			wo->woken = true;
-		} else {
-			list_add_tail(&wo->node, &wq->waiters);
-		}
+	spin_lock(&wq->list_lock);
+	while (cmp && unlikely(art_wait_read_word(sqe, &word))) {
 		spin_unlock(&wq->list_lock);
+		/* Where we may sleep: fault the page in, or fail. */
+		if (get_user(word, (u32 __user *)u64_to_user_ptr(sqe->arg))) {
+			ret = -EFAULT;
+			goto out;
+		}
+		spin_lock(&wq->list_lock);
 	}
-	mutex_unlock(&wq->lock);
-
+	if (cmp && word != sqe->arg2) {
+		ret = -EAGAIN;
+	} else if (wq->permit) {
+		wq->permit = false;
+		wo->woken = true;
+	} else {
+		list_add_tail(&wo->node, &wq->waiters);
+	}
+	spin_unlock(&wq->list_lock);
+out:
 	if (ret) {
 		fput(file);
 		return ret;
@@ -220,14 +231,12 @@ long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe,
 	if (file->f_op != &art_waitq_fops)
 		return -EINVAL;
 	wq = file->private_data;
-	mutex_lock(&wq->lock);
 	spin_lock(&wq->list_lock);
 	while (!list_empty(&wq->waiters) && (!sqe->arg2 || n < sqe->arg2)) {
 		art_waitq_wake_one(wq, false);
 		n++;
 	}
 	spin_unlock(&wq->list_lock);
-	mutex_unlock(&wq->lock);
 	return n;
 }
 
@@ -247,11 +256,9 @@ long art_notify_issue(struct art_ring *ring, const struct art_sqe *sqe,
 	if (file->f_op != &art_waitq_fops)
 		return -EINVAL;
 	wq = file->private_data;
-	mutex_lock(&wq->lock);
 	spin_lock(&wq->list_lock);
 	woke = !list_empty(&wq->waiters);
 	art_waitq_notify(wq);
 	spin_unlock(&wq->list_lock);
-	mutex_unlock(&wq->lock);
 	return woke;
 }
