@@ -2,9 +2,10 @@
 /*
  * Description: shared wait queues: WAIT/WAKE/NOTIFY semantics (one stored
  * permit, wake n or all), a queued WAIT costing no poll until woken, the
- * compare-value that makes a lost wake-up impossible, bad fds and
- * addresses, and sharing the queue with another thread, with a forked
- * child, and with a process that received the fd over a unix socket.
+ * compare-value that makes a lost wake-up impossible (also on a page not
+ * faulted in yet), bad fds and addresses, and sharing the queue with
+ * another thread, with a forked child, and with a process that received
+ * the fd over a unix socket.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -195,6 +196,38 @@ TEST_F(wq, bad_address_efault)
 {
 	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), self->wq, (uint32_t *)8, 0, 1);
 	EXPECT_EQ(-EFAULT, run1(&self->ring, NULL));
+}
+
+/*
+ * The word is read under the queue's lock with page faults disabled: a
+ * word on a page not faulted in yet is faulted in and read again, not
+ * reported as -EFAULT.
+ */
+TEST_F(wq, compare_word_on_untouched_page)
+{
+	struct asyncrt_cqe cqe;
+	uint32_t *page;
+
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), self->wq, page, 1, 1);
+	EXPECT_EQ(-EAGAIN, run1(&self->ring, NULL));
+	ASSERT_EQ(0, munmap(page, 4096));
+
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), self->wq, page, 0, 2);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	EXPECT_EQ(-ETIME, next_cqe(&self->ring, &cqe, 20 * MSEC));
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, self->wq, 0, 3);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+		EXPECT_EQ(cqe.user_data == 2 ? 0 : 1, cqe.res);
+	}
+	ASSERT_EQ(0, munmap(page, 4096));
 }
 
 TEST_F(wq, bad_fds)
