@@ -357,6 +357,55 @@ bool art_rt_guest_run(struct art_runtime *rt)
 EXPORT_SYMBOL_GPL(art_rt_guest_run);
 
 /**
+ * art_rt_guest_claim() - wake a task for the calling guest to run at once
+ * @task: a task of a current-thread runtime whose guest is current
+ *
+ * Any context; the caller keeps @task alive. As art_wake(), but a task
+ * that was idle is not queued: it is scheduled and claimed (in no queue,
+ * so nobody else polls it and further wakes find it scheduled), and the
+ * caller hands it to art_rt_guest_run_task(). A guest about to run what
+ * it woke saves the round trip through the run queue.
+ *
+ * Return: true if claimed; false if @task was not idle, and then the wake
+ * was done as art_wake() does it.
+ */
+bool art_rt_guest_claim(struct art_task *task)
+{
+	unsigned int s = atomic_read(&task->state);
+
+	do {
+		if (s & (ART_S_COMPLETE | ART_S_SCHEDULED | ART_S_RUNNING)) {
+			art_wake(task);
+			return false;
+		}
+	} while (!atomic_try_cmpxchg(&task->state, &s, s | ART_S_SCHEDULED));
+	atomic64_inc(&task->rt->wakes);
+	atomic_inc(&task->rt->nr_active);
+	return true;
+}
+EXPORT_SYMBOL_GPL(art_rt_guest_claim);
+
+/**
+ * art_rt_guest_run_task() - poll a task that art_rt_guest_claim() claimed
+ * @rt: a runtime whose guest is current
+ * @task: the claimed task, one of @rt's
+ *
+ * Process context, running (not between setting a sleep state and
+ * sleeping). If the worker is polling @rt's tasks right now, @task is
+ * queued for it instead.
+ */
+void art_rt_guest_run_task(struct art_runtime *rt, struct art_task *task)
+{
+	if (!mutex_trylock(&rt->run_lock)) {
+		art_sched_enqueue(rt, task);
+		return;
+	}
+	art_task_run(&rt->workers[0], task);
+	mutex_unlock(&rt->run_lock);
+}
+EXPORT_SYMBOL_GPL(art_rt_guest_run_task);
+
+/**
  * art_rt_guest_end() - stop being @rt's guest
  * @rt: a runtime whose guest is current
  *

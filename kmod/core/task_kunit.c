@@ -3,8 +3,8 @@
  * KUnit suite asyncrt_task: spawning, joining (from process context and
  * from another task), abort (before a poll, while pending, racing
  * completion), wakes during a poll, detached tasks, 100,000 tasks, the
- * memory layout promise, -ENOMEM at every allocation site, and tasks
- * whose init needs no first poll (ART_INIT_IDLE).
+ * memory layout promise, -ENOMEM at every allocation site, tasks whose
+ * init needs no first poll (ART_INIT_IDLE), and a guest claiming a task.
  */
 #include <linux/vmalloc.h>
 #include <linux/delay.h>
@@ -512,6 +512,38 @@ static void art_spawn_idle_init_abort_reports_ecanceled(struct kunit *test)
 	art_task_put(t);
 }
 
+/*
+ * A guest claims an idle task (later wakes find it scheduled, and nothing
+ * is queued) and polls it itself; a task that is not idle is not claimed.
+ */
+static void art_rt_guest_claim_keeps_task_out_of_queue(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, ART_RT_CURRENT_THREAD, 0);
+	atomic_t polls = ATOMIC_INIT(0);
+	struct idler proto = { .polls = &polls };
+	struct art_rt_metrics m;
+	struct art_task *t, *busy;
+
+	t = art_spawn(rt, sizeof(proto), idler_init, &proto, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(t));
+	KUNIT_ASSERT_TRUE(test, art_rt_guest_begin(rt));
+	busy = spawn_yielder(rt, 0, 1, NULL, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(busy));
+	KUNIT_EXPECT_FALSE(test, art_rt_guest_claim(busy));
+	KUNIT_EXPECT_TRUE(test, art_rt_guest_claim(t));
+	art_wake(t);
+	art_rt_metrics(rt, &m);
+	KUNIT_EXPECT_LE(test, m.global_depth + m.local_depth, 1ULL);
+	art_rt_guest_run_task(rt, t);
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(t), 7);
+	KUNIT_EXPECT_EQ(test, atomic_read(&polls), 1);
+	KUNIT_EXPECT_FALSE(test, art_rt_guest_claim(t));
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(busy), 1);
+	art_rt_guest_end(rt);
+	art_task_put(busy);
+	art_task_put(t);
+}
+
 /* A big future (kmalloc'ed task) works like a small one. */
 struct big {
 	struct art_future fut;
@@ -559,6 +591,7 @@ static struct kunit_case art_task_cases[] = {
 	KUNIT_CASE(art_spawn_idle_init_polls_only_when_woken),
 	KUNIT_CASE(art_spawn_idle_init_keeps_wake_from_init),
 	KUNIT_CASE(art_spawn_idle_init_abort_reports_ecanceled),
+	KUNIT_CASE(art_rt_guest_claim_keeps_task_out_of_queue),
 	{}
 };
 

@@ -498,25 +498,39 @@ void art_ring_early_done(struct art_ring *ring, struct art_op *op)
 	spin_unlock_irq(&ring->cq_lock);
 }
 
+#define ART_REAP_RUN	8
+
 /*
  * Wake the tasks of the ops posted early, so that they drop. From ENTER:
  * a guest then runs them while it would otherwise sleep, and otherwise
  * the worker does. An op on the list has not been dropped (its drop takes
  * it off under cq_lock), so its task is alive here. Its node goes back to
  * being empty, not uninitialised: the drop deletes it again harmlessly.
+ *
+ * A @guest that is running (not about to sleep) claims the tasks instead
+ * and drops them right here, without queueing them: a claimed task is in
+ * no queue, so it stays alive until we poll it.
  */
-static void art_ring_reap(struct art_ring *ring)
+static void art_ring_reap(struct art_ring *ring, bool guest)
 {
+	struct art_task *run[ART_REAP_RUN], *t;
 	struct art_early_op *e, *tmp;
+	unsigned int n = 0, i;
 
 	if (list_empty_careful(&ring->early_list))
 		return;
 	spin_lock_irq(&ring->cq_lock);
 	list_for_each_entry_safe(e, tmp, &ring->early_list, node) {
 		list_del_init(&e->node);
-		art_wake(art_op_task(&e->op));
+		t = art_op_task(&e->op);
+		if (!guest || n == ART_REAP_RUN)
+			art_wake(t);
+		else if (art_rt_guest_claim(t))
+			run[n++] = t;
 	}
 	spin_unlock_irq(&ring->cq_lock);
+	for (i = 0; i < n; i++)
+		art_rt_guest_run_task(ring->rt, run[i]);
 }
 
 void art_ring_post_early(struct art_ring *ring, struct art_op *op)
@@ -869,7 +883,7 @@ static long art_ring_wait(struct art_ring *ring, u32 want, bool guest,
 	 * late by a further 0.5-1 ms that way, bench lateness).
 	 */
 	if (guest) {
-		art_ring_reap(ring);
+		art_ring_reap(ring, true);
 		art_rt_guest_run(ring->rt);
 	}
 	if (art_cq_unreaped(ring) >= want)
@@ -893,7 +907,7 @@ static long art_ring_wait(struct art_ring *ring, u32 want, bool guest,
 		 * linked SLEEP's successor starts only then, and it may be
 		 * among what we wait for.
 		 */
-		art_ring_reap(ring);
+		art_ring_reap(ring, false);
 		if (guest && art_rt_guest_run(ring->rt))
 			continue;
 		if (!timed) {
@@ -926,7 +940,7 @@ static void art_ring_reap_early(struct art_ring *ring, bool guest)
 	/* Pairs with the release in art_ring_early_done(). */
 	while (atomic_read(&ring->early) && smp_load_acquire(&ring->early_freed) == freed &&
 	       !fatal_signal_pending(current)) {
-		art_ring_reap(ring);
+		art_ring_reap(ring, false);
 		if (guest && art_rt_guest_run(ring->rt))
 			continue;
 		schedule_timeout_uninterruptible(1);
@@ -963,11 +977,11 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 	}
 	/*
 	 * After submitting: a WAKE among the entries goes out first. A
-	 * guest that waits frees the ops posted early in its wait.
+	 * guest that waits frees the ops posted early in its wait, itself.
 	 */
 	wait = wait && submitted >= 0;
 	if (!(guest && wait))
-		art_ring_reap(ring);
+		art_ring_reap(ring, guest);
 	/* Entries consumed are reported whatever happened to the wait. */
 	if (wait)
 		ret = art_ring_wait(ring, want, guest, e);
@@ -983,7 +997,7 @@ __poll_t art_ring_poll_mask(struct art_ring *ring)
 	if (!art_ring_ready(ring))
 		return 0;
 	art_ring_kick_held(ring);
-	art_ring_reap(ring);
+	art_ring_reap(ring, false);
 	if (art_cq_unreaped(ring))
 		return EPOLLIN | EPOLLRDNORM;
 	return 0;

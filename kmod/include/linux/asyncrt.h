@@ -260,6 +260,8 @@ void art_rt_metrics(struct art_runtime *rt, struct art_rt_metrics *m);
 /* A thread waiting for a current-thread runtime's tasks can run them. */
 bool art_rt_guest_begin(struct art_runtime *rt);
 bool art_rt_guest_run(struct art_runtime *rt);
+bool art_rt_guest_claim(struct art_task *task);
+void art_rt_guest_run_task(struct art_runtime *rt, struct art_task *task);
 void art_rt_guest_end(struct art_runtime *rt);
 
 /* ---------------------------------------------------------------------- */
