@@ -309,7 +309,8 @@ def main():
     print_table(rows, a.out)
     print("\n(%s: ratio = median of the per-repetition ratios, each pair run back "
           "to back)" % ", ".join(sorted(PAIRED)))
-    print("\nnot measured in this run:\n  - " + "\n  - ".join(not_measured))
+    if not_measured:
+        print("\nnot measured in this run:\n  - " + "\n  - ".join(not_measured))
     plots(a.out, cdf, med)
     print("\nresults: %s (raw.csv, summary.csv, cdf.csv, results.json, *.png)" % a.out)
     return 0
