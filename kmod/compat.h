@@ -13,4 +13,18 @@
 #error "asyncrt supports Linux 6.1 and later"
 #endif
 
+/*
+ * A user buffer as an iov_iter, access_ok() checked (<linux/uio.h>): 6.1
+ * builds an iovec iterator over @iov, which must outlive @i; later kernels
+ * have import_ubuf() and leave @iov unused. Macros, so that this header,
+ * included into every object, pulls in no header of its own.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+#define art_import_ubuf(dir, buf, len, iov, i) \
+	import_single_range(dir, buf, len, iov, i)
+#else
+#define art_import_ubuf(dir, buf, len, iov, i) \
+	((void)(iov), import_ubuf(dir, buf, len, i))
+#endif
+
 #endif /* _ASYNCRT_COMPAT_H */

@@ -274,16 +274,18 @@ int asyncrt_wq_create(struct asyncrt_ring *ring, int flags)
  * submitted once, harmlessly, on a private instance, and any result other
  * than -EINVAL means it is there. SLEEP 0 and INTERVAL with one tick
  * complete at once, POLL for POLLOUT on a fresh pipe at once, NOTIFY then
- * WAIT on a new wait queue at once (the WAIT takes the stored permit), and
- * CANCEL of a user_data nobody uses with -ENOENT. Anything still pending
- * after a generous wait is present too; closing the instance cancels it.
+ * WAIT on a new wait queue at once (the WAIT takes the stored permit),
+ * CANCEL of a user_data nobody uses with -ENOENT, and SEND and RECV on a
+ * pipe with -ENOTSOCK. Anything still pending after a generous wait is
+ * present too; closing the instance cancels it.
  */
 int asyncrt_probe_ops(uint32_t *ops)
 {
 	static const uint8_t order[] = {
 		ASYNCRT_OP_NOP, ASYNCRT_OP_SLEEP, ASYNCRT_OP_INTERVAL,
 		ASYNCRT_OP_NOTIFY, ASYNCRT_OP_WAIT, ASYNCRT_OP_WAKE,
-		ASYNCRT_OP_POLL, ASYNCRT_OP_CANCEL,
+		ASYNCRT_OP_POLL, ASYNCRT_OP_CANCEL, ASYNCRT_OP_SEND,
+		ASYNCRT_OP_RECV,
 	};
 	uint32_t found = 0, done = 0, want = 0;
 	struct asyncrt_ring ring;
@@ -332,6 +334,12 @@ int asyncrt_probe_ops(uint32_t *ops)
 			break;
 		case ASYNCRT_OP_CANCEL:
 			asyncrt_prep_cancel(sqe, ~0ULL - 1, op);
+			break;
+		case ASYNCRT_OP_SEND:
+			asyncrt_prep_send(sqe, pfd[1], NULL, 0, op);
+			break;
+		case ASYNCRT_OP_RECV:
+			asyncrt_prep_recv(sqe, pfd[0], NULL, 0, op);
 			break;
 		default:
 			asyncrt_prep_nop(sqe, op);

@@ -64,6 +64,20 @@ const struct art_opdef art_opdefs[ASYNCRT_OP_LAST] = {
 		.prep	= art_cancel_prep,
 		.issue	= art_cancel_issue,
 	},
+	[ASYNCRT_OP_SEND] = {
+		.name	= "SEND",
+		.prep	= art_sock_prep,
+		.issue	= art_send_issue,
+		.takes_fd = true,
+		.submitter_only = true,
+	},
+	[ASYNCRT_OP_RECV] = {
+		.name	= "RECV",
+		.prep	= art_sock_prep,
+		.issue	= art_recv_issue,
+		.takes_fd = true,
+		.submitter_only = true,
+	},
 };
 
 /* What setup advertises: exactly the opcodes in the table above. */
@@ -81,5 +95,7 @@ u32 art_opdef_features(void)
 		f |= ASYNCRT_FEAT_POLL;
 	if (art_opdef(ASYNCRT_OP_CANCEL))
 		f |= ASYNCRT_FEAT_CANCEL;
+	if (art_opdef(ASYNCRT_OP_SEND) && art_opdef(ASYNCRT_OP_RECV))
+		f |= ASYNCRT_FEAT_SOCK;
 	return f;
 }

@@ -2,7 +2,7 @@
 /*
  * The opcode table: one entry per ASYNCRT_OP_*. prep validates the private
  * copy of an SQE. Then either issue runs the entry to completion at once
- * (NOP, WAKE, NOTIFY, CANCEL: the result is posted by the caller), or the
+ * (NOP, WAKE, NOTIFY, CANCEL, SEND, RECV: the result is posted by the caller), or the
  * entry becomes a task on the instance's runtime: init fills the op's state
  * in the submitter's context, poll drives it, drop releases it (see op.h).
  * Adding an opcode is one new file and one entry in opdef.c.
@@ -50,6 +50,11 @@ struct art_opdef {
 	 */
 	long (*issue)(struct art_ring *ring, const struct art_sqe *sqe, struct file *file);
 	bool takes_fd;
+	/*
+	 * Run-at-once opcodes that reach the submitter's memory: only in its
+	 * context, so never as a linked successor (which runs on a worker).
+	 */
+	bool submitter_only;
 	/*
 	 * Task opcodes: the op's size, and its future's three steps. Init
 	 * returns ART_INIT_IDLE if the op is armed and only its event (or a
@@ -135,5 +140,12 @@ void art_poll_op_drop(struct art_op *op, long res);
 int art_cancel_prep(const struct art_sqe *sqe);
 long art_cancel_issue(struct art_ring *ring, const struct art_sqe *sqe,
 		      struct file *file);
+
+/* sock.c */
+int art_sock_prep(const struct art_sqe *sqe);
+long art_send_issue(struct art_ring *ring, const struct art_sqe *sqe,
+		    struct file *file);
+long art_recv_issue(struct art_ring *ring, const struct art_sqe *sqe,
+		    struct file *file);
 
 #endif /* _ASYNCRT_RING_OPDEF_H */

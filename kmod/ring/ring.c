@@ -643,13 +643,16 @@ static int art_sqe_copy(struct art_sqe *copy, const struct asyncrt_sqe *sqe)
 	return 0;
 }
 
-/* Validate a copied entry against its opcode; 0 or the errno to post. */
-static int art_sqe_check(const struct art_sqe *sqe)
+/*
+ * Validate a copied entry against its opcode; 0 or the errno to post. A
+ * @linked entry runs later, maybe on a worker, outside the submitter's mm.
+ */
+static int art_sqe_check(const struct art_sqe *sqe, bool linked)
 {
 	const struct art_opdef *def = art_opdef(sqe->opcode);
 	int ret;
 
-	if (!def)
+	if (!def || (linked && def->submitter_only))
 		return -EINVAL;
 	ret = def->prep(sqe);
 	/* A run-at-once opcode has nothing for a timeout to bound. */
@@ -743,7 +746,7 @@ static void art_ring_submit_chain(struct art_ring *ring, struct art_sqe *c, u32 
 	for (i = 0; i < n; i++) {
 		trace_asyncrt_submit(ring->id, c[i].opcode, c[i].flags, c[i].user_data);
 		if (!c[i].err)
-			c[i].err = art_sqe_check(&c[i]);
+			c[i].err = art_sqe_check(&c[i], i > 0);
 		if (c[i].err && bad < 0)
 			bad = i;
 	}

@@ -27,6 +27,7 @@ static inline void art_uapi_check(void)
 	ART_PIN(struct asyncrt_sqe, count, 16);
 	ART_PIN(struct asyncrt_sqe, value, 16);
 	ART_PIN(struct asyncrt_sqe, events, 16);
+	ART_PIN(struct asyncrt_sqe, len, 16);
 	ART_PIN(struct asyncrt_sqe, op_flags, 24);
 	ART_PIN(struct asyncrt_sqe, resv1, 28);
 	ART_PIN(struct asyncrt_sqe, user_data, 32);

@@ -241,6 +241,34 @@ static inline void asyncrt_prep_poll(struct asyncrt_sqe *sqe, int fd, uint32_t e
 	sqe->user_data = user_data;
 }
 
+/*
+ * SEND @len bytes of @buf on the socket @fd, at submission and without
+ * blocking: res the bytes sent, or -EAGAIN when the socket is full.
+ */
+static inline void asyncrt_prep_send(struct asyncrt_sqe *sqe, int fd, const void *buf,
+				     size_t len, uint64_t user_data)
+{
+	sqe->opcode = ASYNCRT_OP_SEND;
+	sqe->fd = fd;
+	sqe->addr = (uint64_t)(uintptr_t)buf;
+	sqe->len = len;
+	sqe->user_data = user_data;
+}
+
+/*
+ * RECV up to @len bytes into @buf from the socket @fd, at submission and
+ * without blocking: res the bytes received, 0 at end of stream, or -EAGAIN.
+ */
+static inline void asyncrt_prep_recv(struct asyncrt_sqe *sqe, int fd, void *buf,
+				     size_t len, uint64_t user_data)
+{
+	sqe->opcode = ASYNCRT_OP_RECV;
+	sqe->fd = fd;
+	sqe->addr = (uint64_t)(uintptr_t)buf;
+	sqe->len = len;
+	sqe->user_data = user_data;
+}
+
 /* CANCEL the entries whose user_data is @target. */
 static inline void asyncrt_prep_cancel(struct asyncrt_sqe *sqe, uint64_t target,
 				       uint64_t user_data)

@@ -190,6 +190,8 @@ TEST_F(thin, probe_agrees_with_setup_features)
 		{ ASYNCRT_OP_WAIT, ASYNCRT_FEAT_WAITQ },
 		{ ASYNCRT_OP_POLL, ASYNCRT_FEAT_POLL },
 		{ ASYNCRT_OP_CANCEL, ASYNCRT_FEAT_CANCEL },
+		{ ASYNCRT_OP_SEND, ASYNCRT_FEAT_SOCK },
+		{ ASYNCRT_OP_RECV, ASYNCRT_FEAT_SOCK },
 	};
 	uint32_t ops = 0;
 	unsigned int i;

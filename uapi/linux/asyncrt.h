@@ -56,6 +56,14 @@
  *           number cancelled, -ENOENT if none. Each cancelled entry
  *           completes exactly once: with its real result if it finished
  *           first, otherwise with -ECANCELED.
+ * SEND      send len bytes at addr on the socket fd; RECV receive up to len
+ *           bytes into addr. Both run at submission and never block
+ *           (MSG_DONTWAIT | MSG_NOSIGNAL): res the bytes moved (RECV: 0 at
+ *           end of stream), or -EAGAIN when the socket is not ready,
+ *           -ENOTSOCK, -EPIPE (no SIGPIPE), -EFAULT, ... At most
+ *           MAX_RW_COUNT (INT_MAX rounded down to a page) bytes per entry.
+ *           They touch the submitter's memory, so they may start a chain
+ *           but not follow a linked entry (-EINVAL).
  */
 enum {
 	ASYNCRT_OP_NOP,
@@ -66,6 +74,8 @@ enum {
 	ASYNCRT_OP_NOTIFY,
 	ASYNCRT_OP_POLL,
 	ASYNCRT_OP_CANCEL,
+	ASYNCRT_OP_SEND,
+	ASYNCRT_OP_RECV,
 
 	ASYNCRT_OP_LAST,	/* not an opcode: the number of opcodes */
 };
@@ -116,16 +126,17 @@ struct asyncrt_sqe {
 	__u8	flags;		/* ASYNCRT_SQE_* */
 	__u8	clock;		/* ASYNCRT_CLOCK_* */
 	__u8	resv0;
-	__s32	fd;		/* POLL: the fd; WAIT/WAKE/NOTIFY: the queue */
+	__s32	fd;		/* POLL, SEND, RECV: the fd; WAIT/WAKE/NOTIFY: the queue */
 	union {
 		__u64	ns;		/* SLEEP, INTERVAL: duration or deadline */
-		__u64	addr;		/* WAIT: user address of a __u32 */
+		__u64	addr;		/* WAIT: a __u32; SEND, RECV: the buffer */
 		__u64	target;		/* CANCEL: user_data to cancel */
 	};
 	union {
 		__u64	count;		/* INTERVAL: ticks (0: forever); WAKE: n */
 		__u64	value;		/* WAIT: sleep only while *addr == value */
 		__u64	events;		/* POLL: POLLIN | POLLOUT | ... */
+		__u64	len;		/* SEND, RECV: bytes */
 	};
 	__u32	op_flags;	/* per-opcode flags */
 	__u32	resv1;
@@ -175,6 +186,7 @@ struct asyncrt_cq_offsets {
 #define ASYNCRT_FEAT_WAITQ	(1U << 5) /* WAIT, WAKE, NOTIFY, WQ_CREATE */
 #define ASYNCRT_FEAT_POLL	(1U << 6)
 #define ASYNCRT_FEAT_CANCEL	(1U << 7)
+#define ASYNCRT_FEAT_SOCK	(1U << 8) /* SEND, RECV */
 
 /* Limits: requested sizes are rounded up to a power of two. */
 #define ASYNCRT_MAX_SQ_ENTRIES	4096
