@@ -241,6 +241,17 @@ static inline void asyncrt_prep_poll(struct asyncrt_sqe *sqe, int fd, uint32_t e
 	sqe->user_data = user_data;
 }
 
+/* SEND and RECV: one socket, one user buffer. */
+static inline void __asyncrt_prep_sock(struct asyncrt_sqe *sqe, uint8_t opcode, int fd,
+				       const void *buf, size_t len, uint64_t user_data)
+{
+	sqe->opcode = opcode;
+	sqe->fd = fd;
+	sqe->addr = (uint64_t)(uintptr_t)buf;
+	sqe->len = len;
+	sqe->user_data = user_data;
+}
+
 /*
  * SEND @len bytes of @buf on the socket @fd, at submission and without
  * blocking: res the bytes sent, or -EAGAIN when the socket is full.
@@ -248,11 +259,7 @@ static inline void asyncrt_prep_poll(struct asyncrt_sqe *sqe, int fd, uint32_t e
 static inline void asyncrt_prep_send(struct asyncrt_sqe *sqe, int fd, const void *buf,
 				     size_t len, uint64_t user_data)
 {
-	sqe->opcode = ASYNCRT_OP_SEND;
-	sqe->fd = fd;
-	sqe->addr = (uint64_t)(uintptr_t)buf;
-	sqe->len = len;
-	sqe->user_data = user_data;
+	__asyncrt_prep_sock(sqe, ASYNCRT_OP_SEND, fd, buf, len, user_data);
 }
 
 /*
@@ -262,11 +269,7 @@ static inline void asyncrt_prep_send(struct asyncrt_sqe *sqe, int fd, const void
 static inline void asyncrt_prep_recv(struct asyncrt_sqe *sqe, int fd, void *buf,
 				     size_t len, uint64_t user_data)
 {
-	sqe->opcode = ASYNCRT_OP_RECV;
-	sqe->fd = fd;
-	sqe->addr = (uint64_t)(uintptr_t)buf;
-	sqe->len = len;
-	sqe->user_data = user_data;
+	__asyncrt_prep_sock(sqe, ASYNCRT_OP_RECV, fd, buf, len, user_data);
 }
 
 /* CANCEL the entries whose user_data is @target. */
