@@ -36,6 +36,12 @@ mkdir -p "$out"
 image=$(kernel_image "$kernel") && [ -r "$image" ] || { echo "run.sh: no kernel image for $kernel" >&2; exit 1; }
 kdir=$(kernel_kdir "$kernel") && [ -d "$kdir" ] || { echo "run.sh: no kernel tree for $kernel" >&2; exit 1; }
 
+# Without them the guest runs the lifecycle checks alone, and passes.
+if [ -z "$(find "$user/selftests" -type f -name '*_test' 2>/dev/null | head -n 1)" ]; then
+	echo "run.sh: no selftests under $user/selftests: run 'make selftests' first" >&2
+	exit 1
+fi
+
 vm_log "$tag: building the modules against $kdir"
 moddir=$(build_modules "$kernel" "$kdir") || exit 1
 make_initramfs "$moddir" "$out/initrd.gz"
