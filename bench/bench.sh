@@ -8,8 +8,8 @@
 #
 #   bench/bench.sh [--full] [--kernel 6.1|6.12|debug] [--only a,b,...]
 #
-# Quick mode (the default) takes about 2 minutes on our 2-core machines
-# (100 s in the guest); --full about 13 minutes (715 s in the guest).
+# Quick mode (the default) takes about 3 minutes on our 2-core machines
+# (150 s in the guest); --full about 16 minutes (~900 s in the guest).
 # BENCH_KERNEL, BENCH_SIZE and BENCH_ONLY in the environment do the same
 # as the flags. Absolute figures under TCG mean
 # nothing: read the ratios.
