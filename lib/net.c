@@ -51,11 +51,14 @@ static ASYNCRT_COLD long io_try_connect(struct asyncrt_io *io)
 
 /*
  * One attempt at the operation: its result, or -EAGAIN to wait. With
- * @stream (a stream socket or a pipe, where a short read means the buffer
- * was drained), read_exact stops at a short read instead of paying for the
- * read that would fail.
+ * ASYNCRT_TRY_STREAM in @flags (a stream socket or a pipe, where a short
+ * read means the buffer was drained), read_exact stops at a short read
+ * instead of paying for the read that would fail. With ASYNCRT_TRY_SOCK
+ * (the fd is known to be a socket) a read is recv(), as Rust's TcpStream
+ * reads: read() also passes through the file layer's checks (permission
+ * and fsnotify hooks, rw_verify_area) on its way to the same recvmsg.
  */
-long asyncrt_io_try(struct asyncrt_io *io, int stream)
+long asyncrt_io_try(struct asyncrt_io *io, unsigned int flags)
 {
 	size_t want;
 	ssize_t n;
@@ -68,7 +71,10 @@ long asyncrt_io_try(struct asyncrt_io *io, int stream)
 		case ASYNCRT_IO_CONNECT:
 			return io_try_connect(io);
 		case ASYNCRT_IO_READ:
-			n = read(io->fd, io->buf, io->len);
+			if (flags & ASYNCRT_TRY_SOCK)
+				n = recv(io->fd, io->buf, io->len, 0);
+			else
+				n = read(io->fd, io->buf, io->len);
 			return n < 0 ? -errno : n;
 		case ASYNCRT_IO_WRITE:
 			n = send(io->fd, io->buf, io->len, MSG_NOSIGNAL);
@@ -79,13 +85,17 @@ long asyncrt_io_try(struct asyncrt_io *io, int stream)
 			if (io->done == io->len)
 				return io->len;
 			want = io->len - io->done;
-			n = read(io->fd, (char *)io->buf + io->done, want);
+			if (flags & ASYNCRT_TRY_SOCK)
+				n = recv(io->fd, (char *)io->buf + io->done, want, 0);
+			else
+				n = read(io->fd, (char *)io->buf + io->done, want);
 			if (n < 0)
 				return -errno;
 			if (n == 0)
 				return -ENODATA;
 			io->done += n;
-			if (stream && (size_t)n < want && io->done < io->len)
+			if ((flags & ASYNCRT_TRY_STREAM) && (size_t)n < want &&
+			    io->done < io->len)
 				return -EAGAIN;
 			continue;
 		case ASYNCRT_IO_WRITE_ALL:

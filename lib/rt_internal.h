@@ -163,7 +163,7 @@ struct asyncrt_socket {
 	uint32_t slot;			/* 1 + slot index while POLLIN is armed */
 	uint32_t oslot;			/* the same for the POLLOUT oneshot */
 	int32_t err;			/* the POLL could not stay armed: why */
-	uint8_t stream;			/* a short read means drained */
+	uint8_t io_flags;		/* ASYNCRT_TRY_* for asyncrt_io_try() */
 	uint8_t closed;
 };
 
@@ -216,7 +216,9 @@ struct asyncrt_task *asyncrt_task_new(struct asyncrt_rt *rt, asyncrt_task_fn fn,
 void asyncrt_task_free(struct asyncrt_task *t);
 
 /* net.c */
-long asyncrt_io_try(struct asyncrt_io *io, int stream);
+#define ASYNCRT_TRY_STREAM	(1U << 0)	/* a short read means drained */
+#define ASYNCRT_TRY_SOCK	(1U << 1)	/* a socket: recv(), not read() */
+long asyncrt_io_try(struct asyncrt_io *io, unsigned int flags);
 void asyncrt_io_init(struct asyncrt_io *io, uint8_t kind, int fd, void *buf, size_t len);
 /* An asyncrt_io's future callbacks, for socket.c's own initialiser. */
 enum asyncrt_poll asyncrt_io_fut_poll(struct asyncrt_future *f, struct asyncrt_cx *cx,

@@ -56,16 +56,21 @@ static void sock_free(struct asyncrt_socket *sock)
 	free(sock);
 }
 
-/* Stream sockets and pipes: a short read drained the buffer. */
-static int fd_is_stream(int fd)
+/*
+ * ASYNCRT_TRY_STREAM for stream sockets and pipes (a short read drained
+ * the buffer), ASYNCRT_TRY_SOCK for sockets (reads are recv()).
+ */
+static unsigned int fd_io_flags(int fd)
 {
 	socklen_t len = sizeof(int);
 	struct stat st;
 	int type;
 
 	if (!getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len))
-		return type == SOCK_STREAM;
-	return errno == ENOTSOCK && !fstat(fd, &st) && S_ISFIFO(st.st_mode);
+		return ASYNCRT_TRY_SOCK | (type == SOCK_STREAM ? ASYNCRT_TRY_STREAM : 0);
+	if (errno == ENOTSOCK && !fstat(fd, &st) && S_ISFIFO(st.st_mode))
+		return ASYNCRT_TRY_STREAM;
+	return 0;
 }
 
 int asyncrt_socket_open(struct asyncrt_rt *rt, int fd, struct asyncrt_socket **out)
@@ -94,7 +99,7 @@ int asyncrt_socket_open(struct asyncrt_rt *rt, int fd, struct asyncrt_socket **o
 	sock->fd = fd;
 	/* Optimistic: the first operation tries its system call at once. */
 	sock->ready = POLLIN | POLLOUT;
-	sock->stream = fd_is_stream(fd);
+	sock->io_flags = fd_io_flags(fd);
 	asyncrt_list_init(&sock->waiters);
 	asyncrt_list_add_tail(&sock->node, &rt->sockets);
 	*out = sock;
@@ -256,13 +261,14 @@ enum asyncrt_poll asyncrt_sock_io_poll(struct asyncrt_io *io, struct asyncrt_cx 
 			__asyncrt_future_park(&io->fut, cx);
 			return ASYNCRT_PENDING;
 		}
-		r = asyncrt_io_try(io, sock->stream);
+		r = asyncrt_io_try(io, sock->io_flags);
 		if (r == -EAGAIN || r == -EWOULDBLOCK) {
 			sock->ready &= ~mask;
 			continue;
 		}
 		/* A short read on a stream drained it: skip the failing read. */
-		if (io->kind == ASYNCRT_IO_READ && sock->stream && r > 0 && (size_t)r < io->len)
+		if (io->kind == ASYNCRT_IO_READ && (sock->io_flags & ASYNCRT_TRY_STREAM) &&
+		    r > 0 && (size_t)r < io->len)
 			sock->ready &= ~mask;
 		break;
 	}
