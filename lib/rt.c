@@ -185,6 +185,12 @@ static void rt_complete(struct asyncrt_rt *rt, const struct asyncrt_cqe *cqe)
 	if (s->sock) {
 		struct asyncrt_socket *sock = s->sock;
 
+		/* Readiness of a live socket, nearly every one: no call. */
+		if (more && cqe->res > 0 && !sock->closed) {
+			sock->ready |= (uint32_t)cqe->res;
+			asyncrt_sock_wake(sock, sock->ready);
+			return;
+		}
 		if (!more)
 			asyncrt_slot_free(rt, idx);
 		asyncrt_sock_event(rt, sock, idx, cqe->res, more);
@@ -210,20 +216,30 @@ static void rt_complete(struct asyncrt_rt *rt, const struct asyncrt_cqe *cqe)
 	__asyncrt_wake(op->fut.task);
 }
 
-/* Reap every completion there is; returns how many. */
+/*
+ * Reap every completion there is, straight from the ring (a completion
+ * never submits, so nothing re-enters); returns how many. The kernel gets
+ * the room back every 64.
+ */
 static unsigned int rt_reap(struct asyncrt_rt *rt)
 {
-	struct asyncrt_cqe *cqes[64];
-	unsigned int n, i, total = 0;
+	struct asyncrt_cq *cq = &rt->ring.cq;
+	uint32_t head = atomic_load_explicit(cq->khead, memory_order_relaxed);
+	uint32_t start = head, end;
 
-	do {
-		n = asyncrt_peek_batch_cqe(&rt->ring, cqes, 64);
-		for (i = 0; i < n; i++)
-			rt_complete(rt, cqes[i]);
-		asyncrt_cq_advance(&rt->ring, n);
-		total += n;
-	} while (n == 64);
-	return total;
+	for (;;) {
+		/* Pairs with the kernel's release store of cq_tail in art_ring_post(). */
+		end = atomic_load_explicit(cq->ktail, memory_order_acquire);
+		if (end == head)
+			break;
+		if (end - head > 64)
+			end = head + 64;
+		for (; head != end; head++)
+			rt_complete(rt, &cq->cqes[head & cq->mask]);
+		/* Pairs with the kernel's acquire load of cq_head in art_cq_unreaped(). */
+		atomic_store_explicit(cq->khead, head, memory_order_release);
+	}
+	return head - start;
 }
 
 /*

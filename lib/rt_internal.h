@@ -7,7 +7,9 @@
 #ifndef _ASYNCRT_RT_INTERNAL_H
 #define _ASYNCRT_RT_INTERNAL_H
 
+#include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include "asyncrt_rt.h"
 
@@ -218,7 +220,7 @@ void asyncrt_task_free(struct asyncrt_task *t);
 /* net.c */
 #define ASYNCRT_TRY_STREAM	(1U << 0)	/* a short read means drained */
 #define ASYNCRT_TRY_SOCK	(1U << 1)	/* a socket: recv(), not read() */
-long asyncrt_io_try(struct asyncrt_io *io, unsigned int flags);
+long asyncrt_io_try_slow(struct asyncrt_io *io, unsigned int flags);
 void asyncrt_io_init(struct asyncrt_io *io, uint8_t kind, int fd, void *buf, size_t len);
 /* An asyncrt_io's future callbacks, for socket.c's own initialiser. */
 enum asyncrt_poll asyncrt_io_fut_poll(struct asyncrt_future *f, struct asyncrt_cx *cx,
@@ -231,13 +233,66 @@ void asyncrt_io_fut_drop(struct asyncrt_future *f);
  */
 static inline uint32_t asyncrt_io_events(const struct asyncrt_io *io)
 {
-	switch (io->kind) {
-	case ASYNCRT_IO_CONNECT:
-	case ASYNCRT_IO_WRITE:
-	case ASYNCRT_IO_WRITE_ALL:
-		return POLLOUT;
-	default:
-		return POLLIN;
+	/* A bit test, not a switch: a jump table is an indirect jump. */
+	const uint32_t out = 1U << ASYNCRT_IO_CONNECT | 1U << ASYNCRT_IO_WRITE |
+			     1U << ASYNCRT_IO_WRITE_ALL;
+
+	return out >> io->kind & 1 ? POLLOUT : POLLIN;
+}
+
+/*
+ * One attempt at @io's system call: its result, or -EAGAIN to wait (net.c
+ * has the rules). A connection's two, a socket's read and write_all, are
+ * here inline: a registered socket makes each once per message, and
+ * under emulation every call and return is a jump to look up.
+ */
+static inline long asyncrt_io_try(struct asyncrt_io *io, unsigned int flags)
+{
+	ssize_t n;
+
+	if (io->kind == ASYNCRT_IO_READ && (flags & ASYNCRT_TRY_SOCK)) {
+		n = recv(io->fd, io->buf, io->len, 0);
+		return n < 0 ? -errno : n;
+	}
+	if (io->kind == ASYNCRT_IO_WRITE_ALL && (flags & ASYNCRT_TRY_SOCK)) {
+		while (io->done < io->len) {
+			n = send(io->fd, (char *)io->buf + io->done, io->len - io->done,
+				 MSG_NOSIGNAL);
+			if (n < 0)
+				return -errno;
+			io->done += n;
+		}
+		return io->len;
+	}
+	return asyncrt_io_try_slow(io, flags);
+}
+
+/*
+ * The bits that let @io try its system call again on a registered
+ * socket, and the wake-up of every waiter @bits satisfies (all with ~0):
+ * inline, as a readiness completion wakes the socket's reader from
+ * rt_complete() without a call.
+ */
+#define ASYNCRT_SOCK_IN		(POLLIN | POLLERR | POLLHUP)
+#define ASYNCRT_SOCK_OUT	(POLLOUT | POLLERR | POLLHUP)
+
+static inline uint32_t asyncrt_io_ready_mask(const struct asyncrt_io *io)
+{
+	return asyncrt_io_events(io) == POLLOUT ? ASYNCRT_SOCK_OUT : ASYNCRT_SOCK_IN;
+}
+
+static inline void asyncrt_sock_wake(struct asyncrt_socket *sock, uint32_t bits)
+{
+	struct asyncrt_link *l, *next;
+
+	for (l = sock->waiters.next; l != &sock->waiters; l = next) {
+		struct asyncrt_io *io = asyncrt_container_of(l, struct asyncrt_io, s.wait);
+
+		next = l->next;
+		if (!(bits & asyncrt_io_ready_mask(io)))
+			continue;
+		asyncrt_list_del(&io->s.wait);
+		__asyncrt_wake(io->fut.task);
 	}
 }
 

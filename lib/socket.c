@@ -41,15 +41,6 @@
 
 #include "rt_internal.h"
 
-#define SOCK_IN		(POLLIN | POLLERR | POLLHUP)
-#define SOCK_OUT	(POLLOUT | POLLERR | POLLHUP)
-
-/* The bits that let @io try its system call again. */
-static uint32_t io_ready_mask(const struct asyncrt_io *io)
-{
-	return asyncrt_io_events(io) == POLLOUT ? SOCK_OUT : SOCK_IN;
-}
-
 static void sock_free(struct asyncrt_socket *sock)
 {
 	asyncrt_list_del(&sock->node);
@@ -109,22 +100,6 @@ int asyncrt_socket_open(struct asyncrt_rt *rt, int fd, struct asyncrt_socket **o
 int asyncrt_socket_fd(const struct asyncrt_socket *sock)
 {
 	return sock && !sock->closed ? sock->fd : -EBADF;
-}
-
-/* Wake every waiter @bits satisfies (all of them with ~0). */
-static void sock_wake(struct asyncrt_socket *sock, uint32_t bits)
-{
-	struct asyncrt_link *l, *next;
-
-	for (l = sock->waiters.next; l != &sock->waiters; l = next) {
-		struct asyncrt_io *io = asyncrt_container_of(l, struct asyncrt_io, s.wait);
-
-		next = l->next;
-		if (!(bits & io_ready_mask(io)))
-			continue;
-		asyncrt_list_del(&io->s.wait);
-		__asyncrt_wake(io->fut.task);
-	}
 }
 
 int asyncrt_socket_close(struct asyncrt_socket *sock)
@@ -202,7 +177,7 @@ void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, uint
 	 * Readiness wakes whom it satisfies. An entry that ended otherwise
 	 * (cancelled, an error): every waiter looks again, and re-arms it.
 	 */
-	sock_wake(sock, more || (out && res > 0) ? sock->ready : ~0U);
+	asyncrt_sock_wake(sock, more || (out && res > 0) ? sock->ready : ~0U);
 }
 
 /* Arm the POLLIN multishot, or with @out the POLLOUT oneshot; 0 or -errno. */
@@ -234,7 +209,7 @@ enum asyncrt_poll asyncrt_sock_io_poll(struct asyncrt_io *io, struct asyncrt_cx 
 				       long *res)
 {
 	struct asyncrt_socket *sock = io->s.sock;
-	uint32_t mask = io_ready_mask(io);
+	uint32_t mask = asyncrt_io_ready_mask(io);
 	long r;
 	int ret, out;
 
@@ -248,7 +223,7 @@ enum asyncrt_poll asyncrt_sock_io_poll(struct asyncrt_io *io, struct asyncrt_cx 
 				r = sock->err;
 				break;
 			}
-			out = mask == SOCK_OUT;
+			out = mask == ASYNCRT_SOCK_OUT;
 			if (!(out ? sock->oslot : sock->slot)) {
 				ret = sock_arm(sock, cx->rt, out);
 				if (ret) {
@@ -279,7 +254,9 @@ enum asyncrt_poll asyncrt_sock_io_poll(struct asyncrt_io *io, struct asyncrt_cx 
 
 void asyncrt_sock_io_drop(struct asyncrt_io *io)
 {
-	asyncrt_list_del(&io->s.wait);
+	/* Mostly it never waited: nothing to unhook. */
+	if (!asyncrt_list_empty(&io->s.wait))
+		asyncrt_list_del(&io->s.wait);
 	__asyncrt_future_unpark(&io->fut);
 }
 
