@@ -9,7 +9,8 @@
  * entry ends, for a reader's POLLIN and a writer's POLLOUT; POLLOUT is armed
  * only while a writer waits (a unix socket's ping-pong costs two readiness
  * completions per round trip, not four); a POLL ended from outside
- * (CANCEL_ALL) is armed again; pipes; bad input.
+ * (CANCEL_ALL) is armed again; datagram sockets keep message boundaries
+ * and readiness across short reads; pipes; bad input.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -560,6 +561,38 @@ TEST_F(sock, pollout_is_armed_only_while_a_writer_waits)
 	EXPECT_GE(1, m.ops_inflight);
 	free(out);
 	free(in);
+}
+
+/*
+ * A datagram socket reads with recv() like a stream socket, but a read
+ * shorter than the buffer does not mean it was drained: two datagrams
+ * queued are two reads, the second one without waiting for readiness.
+ */
+TEST_F(sock, datagram_reads_keep_boundaries_and_readiness)
+{
+	struct asyncrt_socket *a, *b;
+	struct sock_task t = { 0 };
+	char buf[64] = { 0 };
+	long res = 0;
+	int sv[2];
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv));
+	ASSERT_EQ(0, asyncrt_socket_open(self->rt, sv[0], &a));
+	ASSERT_EQ(0, asyncrt_socket_open(self->rt, sv[1], &b));
+	ASSERT_EQ(3, send(sv[0], "one", 3, 0));
+	ASSERT_EQ(3, send(sv[0], "two", 3, 0));
+	t = (struct sock_task){ .kind = 0, .s = b, .buf = buf, .len = sizeof(buf) };
+	ASSERT_EQ(0, asyncrt_block_on(self->rt, sock_task, &t, 0, &res));
+	EXPECT_EQ(3, res);
+	EXPECT_EQ(0, memcmp(buf, "one", 3));
+	t = (struct sock_task){ .kind = 0, .s = b, .buf = buf, .len = sizeof(buf) };
+	ASSERT_EQ(0, asyncrt_block_on(self->rt, sock_task, &t, 0, &res));
+	EXPECT_EQ(3, res);
+	EXPECT_EQ(0, memcmp(buf, "two", 3));
+	/* Neither read waited: no POLL entry was ever armed. */
+	EXPECT_EQ(0, metrics(self->rt).ops_submitted);
+	EXPECT_EQ(0, asyncrt_socket_close(a));
+	EXPECT_EQ(0, asyncrt_socket_close(b));
 }
 
 TEST_F(sock, pipe_read_exact_and_eof)
