@@ -47,6 +47,13 @@ static struct hlist_head *art_op_bucket(struct art_ring *ring, u64 user_data)
 	return &ring->ops[hash_64(user_data, ring->ops_bits)];
 }
 
+/* Make @op findable by CANCEL; its drop, or a bare op's free, unhashes it. */
+void art_op_hash_locked(struct art_ring *ring, struct art_op *op)
+	__must_hold(&ring->ops_lock)
+{
+	hlist_add_head(&op->node, art_op_bucket(ring, op->user_data));
+}
+
 static enum art_poll art_op_poll(struct art_future *f, struct art_cx *cx, long *res)
 {
 	struct art_op *op = container_of(f, struct art_op, fut);
@@ -195,7 +202,7 @@ static int art_op_init(struct art_future *f, void *arg)
 
 	/* Last: from here on a CANCEL can find the op, and drop unhashes it. */
 	spin_lock(&ring->ops_lock);
-	hlist_add_head(&op->node, art_op_bucket(ring, op->user_data));
+	art_op_hash_locked(ring, op);
 	if (sp->next) {
 		art_op_link(op)->next = sp->next;
 		art_op_link(sp->next)->prev = op;
@@ -246,39 +253,117 @@ int art_op_submit(struct art_ring *ring, const struct art_sqe *sqe,
 }
 
 /*
+ * Free bare WAITs that were posted early and that the caller (the reap of
+ * an ENTER) took off ring->early_list: only CANCEL can still reach them,
+ * through the hash, and it leaves a posted op alone.
+ */
+void art_ring_free_bare(struct art_ring *ring, struct list_head *posted)
+{
+	struct art_early_op *e, *tmp;
+	unsigned int n = 0;
+
+	spin_lock(&ring->ops_lock);
+	list_for_each_entry(e, posted, node)
+		hlist_del(&e->op.node);
+	spin_unlock(&ring->ops_lock);
+	list_for_each_entry_safe(e, tmp, posted, node) {
+		art_wait_bare_free(&e->op);
+		n++;
+	}
+	art_ring_early_freed(ring, n);
+}
+
+/*
+ * Close: free the bare WAITs left, posted or not. Each leaves its queue
+ * first, or early_list if its waker posted it; after that no waker can
+ * reach this instance through it. No CQE: nobody reads the rings again.
+ * No ENTER runs (close holds the last reference), so no reap holds one.
+ */
+void art_ring_release_bare(struct art_ring *ring)
+{
+	struct hlist_head dead = HLIST_HEAD_INIT;
+	struct hlist_node *tmp;
+	unsigned int i, n = 0;
+	struct art_op *op;
+
+	if (!ring->ops)
+		return;
+	spin_lock(&ring->ops_lock);
+	for (i = 0; i < (1U << ring->ops_bits); i++) {
+		hlist_for_each_entry_safe(op, tmp, &ring->ops[i], node) {
+			if (!art_op_bare(op))
+				continue;
+			if (!art_wait_bare_detach(op)) {
+				spin_lock_irq(&ring->cq_lock);
+				list_del(&container_of(op, struct art_early_op, op)->node);
+				spin_unlock_irq(&ring->cq_lock);
+				n++;
+			}
+			hlist_del(&op->node);
+			hlist_add_head(&op->node, &dead);
+		}
+	}
+	spin_unlock(&ring->ops_lock);
+	hlist_for_each_entry_safe(op, tmp, &dead, node)
+		art_wait_bare_free(op);
+	art_ring_early_freed(ring, n);
+}
+
+/*
+ * CANCEL of one hashed op: abort its task, or end a bare WAIT right here
+ * (off its queue, -ECANCELED posted, unhashed onto @dead for the caller to
+ * free outside ops_lock). False if it completed already.
+ */
+static bool art_op_cancel_locked(struct art_ring *ring, struct art_op *op,
+				 struct hlist_head *dead)
+	__must_hold(&ring->ops_lock)
+{
+	/* Completed already: nothing to cancel. */
+	if (READ_ONCE(op->posted))
+		return false;
+	if (!art_op_bare(op)) {
+		art_task_abort(art_op_task(op));
+		return true;
+	}
+	/* Its waker may have posted it since we looked: then it got 0. */
+	if (!art_wait_bare_detach(op))
+		return false;
+	art_ring_post(ring, op->user_data, -ECANCELED, 0);
+	hlist_del(&op->node);
+	hlist_add_head(&op->node, dead);
+	return true;
+}
+
+/*
  * Abort the in-flight ops with this user_data (or all of them). An op in
  * the hash has not been dropped, so its task is alive while ops_lock is
  * held; the abort makes the core drop it, which posts -ECANCELED unless
- * the op completed first. Either way it completes once. An op posted early
- * is still hashed until its task drops it, but it has completed: it is
+ * the op completed first. Either way it completes once. A bare WAIT has
+ * no task: it is ended here, under its queue's lock. An op posted early
+ * is still hashed until it is freed, but it has completed: it is
  * not counted (a posted flag read just before it is set counts an op that
  * then completes with 0, as when the task itself wins the race).
  */
 unsigned int art_ring_cancel(struct art_ring *ring, u64 user_data, bool all)
 {
+	struct hlist_head dead = HLIST_HEAD_INIT;
+	struct hlist_node *tmp;
 	unsigned int i, n = 0;
 	struct art_op *op;
 
 	spin_lock(&ring->ops_lock);
 	if (all) {
-		for (i = 0; i < (1U << ring->ops_bits); i++) {
-			hlist_for_each_entry(op, &ring->ops[i], node) {
-				/* Completed already: nothing to cancel. */
-				if (READ_ONCE(op->posted))
-					continue;
-				art_task_abort(art_op_task(op));
-				n++;
-			}
-		}
+		for (i = 0; i < (1U << ring->ops_bits); i++)
+			hlist_for_each_entry_safe(op, tmp, &ring->ops[i], node)
+				n += art_op_cancel_locked(ring, op, &dead);
 	} else {
-		hlist_for_each_entry(op, art_op_bucket(ring, user_data), node) {
-			if (op->user_data != user_data || READ_ONCE(op->posted))
-				continue;
-			art_task_abort(art_op_task(op));
-			n++;
-		}
+		hlist_for_each_entry_safe(op, tmp, art_op_bucket(ring, user_data), node)
+			if (op->user_data == user_data)
+				n += art_op_cancel_locked(ring, op, &dead);
 	}
 	spin_unlock(&ring->ops_lock);
+	hlist_for_each_entry_safe(op, tmp, &dead, node)
+		art_wait_bare_free(op);
 	atomic64_inc(&art_ring_stats.cancels);
 	trace_asyncrt_cancel(ring->id, user_data, all, n);
 	return n;

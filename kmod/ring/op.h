@@ -25,6 +25,15 @@
  * An op posted early counts against max_inflight (ring->early) until its
  * drop, and CANCEL no longer counts it.
  *
+ * Bare WAITs: a WAIT alone (not in a chain) and without a timeout needs
+ * no task, since nothing but its wake-up or a CANCEL ends it. It is only
+ * its op, allocated by itself (op->fut unused, priv ART_WAIT_BARE), hashed
+ * by user_data like any op and queued on its wait queue (waitq.c). The
+ * waker posts it early as above; CANCEL takes it off its queue and posts
+ * -ECANCELED itself; ENTER frees a posted one where it would wake a task,
+ * and close frees every one left. Who decides is again the queue's
+ * list_lock: under it, posted says whether the waker took the op.
+ *
  * Links: the entries of a chain are spawned last to first, each but the
  * first behind a closed gate, and each knows its successor (next). A drop
  * posts its op's completion and then opens its successor's gate (success,
@@ -130,6 +139,9 @@ struct art_interval_op {
 	u64 count;			/* ticks wanted, 0 for forever */
 };
 
+/* A WAIT's op->priv: no task, the op is all there is (see above). */
+#define ART_WAIT_BARE		BIT(0)
+
 struct art_wait_op {
 	struct art_op op;
 	union {
@@ -162,12 +174,24 @@ struct art_poll_op {
 	struct art_poll_entry e[2];
 };
 
+static inline bool art_op_bare(const struct art_op *op)
+{
+	return op->opcode == ASYNCRT_OP_WAIT && (op->priv & ART_WAIT_BARE);
+}
+
 /* op.c */
+void art_op_hash_locked(struct art_ring *ring, struct art_op *op);
+void art_ring_free_bare(struct art_ring *ring, struct list_head *posted);
+void art_ring_release_bare(struct art_ring *ring);
 int art_op_submit(struct art_ring *ring, const struct art_sqe *sqe,
 		  struct art_op *next, bool gated, struct art_op **out);
 void art_op_chain_release(struct art_ring *ring, struct art_op *op, bool ok);
 struct art_task *art_op_task(struct art_op *op);
 unsigned int art_ring_cancel(struct art_ring *ring, u64 user_data, bool all);
+
+/* waitq.c */
+bool art_wait_bare_detach(struct art_op *op);
+void art_wait_bare_free(struct art_op *op);
 
 /* timer.c */
 void art_tq_init(struct art_ring *ring);

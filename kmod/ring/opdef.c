@@ -38,6 +38,7 @@ const struct art_opdef art_opdefs[ASYNCRT_OP_LAST] = {
 		.init	= art_wait_op_init,
 		.poll	= art_wait_op_poll,
 		.drop	= art_wait_op_drop,
+		.bare	= art_wait_bare,
 	},
 	[ASYNCRT_OP_WAKE] = {
 		.name	= "WAKE",

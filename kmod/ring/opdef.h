@@ -64,7 +64,15 @@ struct art_opdef {
 	int (*init)(struct art_op *op, const struct art_sqe *sqe);
 	enum art_poll (*poll)(struct art_op *op, struct art_cx *cx, long *res);
 	void (*drop)(struct art_op *op, long res);
+	/*
+	 * Optional, for an entry alone and without a timeout: start it
+	 * without a task (op.h, "bare"). Returns ART_BARE_STARTED, or the
+	 * result to post now.
+	 */
+	int (*bare)(struct art_ring *ring, const struct art_sqe *sqe);
 };
+
+#define ART_BARE_STARTED	1
 
 /* opdef.c */
 extern const struct art_opdef art_opdefs[ASYNCRT_OP_LAST];
@@ -114,6 +122,7 @@ int art_wait_op_prep(const struct art_sqe *sqe);
 int art_wait_op_init(struct art_op *op, const struct art_sqe *sqe);
 enum art_poll art_wait_op_poll(struct art_op *op, struct art_cx *cx, long *res);
 void art_wait_op_drop(struct art_op *op, long res);
+int art_wait_bare(struct art_ring *ring, const struct art_sqe *sqe);
 int art_wake_prep(const struct art_sqe *sqe);
 long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe,
 		    struct file *file);

@@ -108,9 +108,12 @@ struct art_ring *art_ring_alloc(void)
  */
 void art_ring_free(struct art_ring *ring)
 {
+	/* The bare WAITs have no task for the destruction to abort. */
+	art_ring_release_bare(ring);
 	if (ring->rt)
 		art_rt_destroy(ring->rt);
 	art_tq_exit(ring);
+	kfree(ring->bare_spare);
 	kvfree(ring->chain);
 	kvfree(ring->ops);
 	art_region_free(&ring->sqes_mem);
@@ -478,6 +481,20 @@ void art_ring_post_early_locked(struct art_ring *ring, struct art_op *op)
 	art_cq_publish(ring);
 }
 
+/* @n ops posted early were freed (or are about to be): they stop counting. */
+void art_ring_early_freed(struct art_ring *ring, unsigned int n)
+{
+	if (!n)
+		return;
+	atomic_sub(n, &ring->early);
+	/*
+	 * Pairs with the acquire in art_ring_reap_early(): who sees this
+	 * count move sees the place it freed (it used to move first, and a
+	 * submit retried in between found no room and failed with EBUSY).
+	 */
+	atomic_add_return_release(n, &ring->early_freed);
+}
+
 /*
  * The drop of an op posted early: it leaves early_list (if no ENTER took it
  * off) and stops counting as in flight. Process context.
@@ -488,14 +505,8 @@ void art_ring_early_done(struct art_ring *ring, struct art_op *op)
 
 	spin_lock_irq(&ring->cq_lock);
 	list_del(&e->node);
-	atomic_dec(&ring->early);
-	/*
-	 * Pairs with the acquire in art_ring_reap_early(): who sees this
-	 * count move sees the place it freed (it used to move first, and a
-	 * submit retried in between found no room and failed with EBUSY).
-	 */
-	smp_store_release(&ring->early_freed, ring->early_freed + 1);
 	spin_unlock_irq(&ring->cq_lock);
+	art_ring_early_freed(ring, 1);
 }
 
 #define ART_REAP_RUN	8
@@ -510,17 +521,24 @@ void art_ring_early_done(struct art_ring *ring, struct art_op *op)
  * A @guest that is running (not about to sleep) claims the tasks instead
  * and drops them right here, without queueing them: a claimed task is in
  * no queue, so it stays alive until we poll it.
+ *
+ * Bare WAITs (op.h) have no task: we free them here, in any case.
  */
 static void art_ring_reap(struct art_ring *ring, bool guest)
 {
 	struct art_task *run[ART_REAP_RUN], *t;
 	struct art_early_op *e, *tmp;
 	unsigned int n = 0, i;
+	LIST_HEAD(bare);
 
 	if (list_empty_careful(&ring->early_list))
 		return;
 	spin_lock_irq(&ring->cq_lock);
 	list_for_each_entry_safe(e, tmp, &ring->early_list, node) {
+		if (art_op_bare(&e->op)) {
+			list_move_tail(&e->node, &bare);
+			continue;
+		}
 		list_del_init(&e->node);
 		t = art_op_task(&e->op);
 		if (!guest || n == ART_REAP_RUN)
@@ -531,6 +549,8 @@ static void art_ring_reap(struct art_ring *ring, bool guest)
 	spin_unlock_irq(&ring->cq_lock);
 	for (i = 0; i < n; i++)
 		art_rt_guest_run_task(ring->rt, run[i]);
+	if (!list_empty(&bare))
+		art_ring_free_bare(ring, &bare);
 }
 
 void art_ring_post_early(struct art_ring *ring, struct art_op *op)
@@ -720,6 +740,13 @@ static void art_ring_submit_one(struct art_ring *ring, struct art_sqe *c,
 			res = -EINVAL;
 		else
 			res = art_ring_issue(ring, def, c);
+		goto post;
+	}
+	/* Alone (not in a chain), so it may need no task at all. */
+	if (def->bare && !(c->flags & ASYNCRT_SQE_TIMEOUT)) {
+		res = def->bare(ring, c);
+		if (res == ART_BARE_STARTED)
+			return;
 		goto post;
 	}
 	res = art_op_submit(ring, c, NULL, false, &op);
@@ -938,10 +965,10 @@ static long art_ring_wait(struct art_ring *ring, u32 want, bool guest,
  */
 static void art_ring_reap_early(struct art_ring *ring, bool guest)
 {
-	u32 freed = READ_ONCE(ring->early_freed);
+	int freed = atomic_read(&ring->early_freed);
 
-	/* Pairs with the release in art_ring_early_done(). */
-	while (atomic_read(&ring->early) && smp_load_acquire(&ring->early_freed) == freed &&
+	/* Pairs with the release in art_ring_early_freed(). */
+	while (atomic_read(&ring->early) && atomic_read_acquire(&ring->early_freed) == freed &&
 	       !fatal_signal_pending(current)) {
 		art_ring_reap(ring, false);
 		if (guest && art_rt_guest_run(ring->rt))

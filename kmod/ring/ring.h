@@ -92,12 +92,15 @@ struct art_ring {
 	atomic_t early;		/* ops posted early whose task has not dropped */
 	u32 cq_held;		/* multishot completions held back, ever */
 	struct list_head held;	/* ops waiting for CQ room to post */
-	struct list_head early_list;	/* posted early, task not woken yet */
-	u32 early_freed;	/* of those, dropped since (read locklessly) */
+	struct list_head early_list;	/* posted early, not reaped yet */
+	atomic_t early_freed;	/* of those, freed since */
 	wait_queue_head_t cq_wait;	/* ENTER waiters and poll() */
 
 	/* The runtime every entry of this instance runs on. */
 	struct art_runtime *rt;
+
+	/* A freed bare WAIT kept for the next one (op.h): no slab round trip. */
+	struct art_wait_op *bare_spare;
 
 	/* In-flight ops by user_data, for O(1) cancel: cq_entries buckets. */
 	spinlock_t ops_lock;
@@ -156,6 +159,7 @@ void art_ring_post_early_locked(struct art_ring *ring, struct art_op *op);
 void art_ring_post_early(struct art_ring *ring, struct art_op *op);
 void art_ring_wake_waiters(struct art_ring *ring);
 void art_ring_early_done(struct art_ring *ring, struct art_op *op);
+void art_ring_early_freed(struct art_ring *ring, unsigned int n);
 struct art_held;
 bool art_ring_post_more(struct art_ring *ring, u64 user_data, s32 res,
 			struct art_held *held);

@@ -16,7 +16,8 @@
  * NOTIFY stores one permit when nobody waits; a waiter that NOTIFY woke but
  * that ends without taking the wake (cancelled, timed out) passes it on. A
  * waiter whose completion the waker posted took the wake, whatever ends
- * its task afterwards.
+ * its task afterwards; a bare WAIT (no task, op.h) is always posted by
+ * its waker, so it always takes the wake.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -185,6 +186,123 @@ out:
 	 * cancel or close wakes it too.
 	 */
 	return wo->woken ? 0 : ART_INIT_IDLE;
+}
+
+/* The instance's spare bare WAIT, or a new one. */
+static struct art_wait_op *art_wait_bare_get(struct art_ring *ring)
+{
+	struct art_wait_op *wo = xchg(&ring->bare_spare, NULL);
+
+	return wo ? wo : kmalloc(sizeof(*wo), GFP_KERNEL_ACCOUNT);
+}
+
+/* Keep @wo as the instance's spare (freed with it), unless it has one. */
+static void art_wait_bare_put(struct art_ring *ring, struct art_wait_op *wo)
+{
+	if (cmpxchg(&ring->bare_spare, NULL, wo))
+		kfree(wo);
+}
+
+/*
+ * A WAIT alone and without a timeout starts without a task (op.h, "bare
+ * WAITs"). It is hashed and queued under ring->ops_lock and list_lock
+ * together, the order CANCEL takes them in: a CANCEL finds it queued or
+ * not at all, and a waker never posts an op that the hash does not hold
+ * yet (its free unhashes it). Its memory is made ready first, outside
+ * the locks, as it usually waits; a compare that fails or a stored permit
+ * completes the entry here and gives the memory back.
+ */
+int art_wait_bare(struct art_ring *ring, const struct art_sqe *sqe)
+{
+	bool cmp = sqe->op_flags & ASYNCRT_WAIT_CMP;
+	struct art_wait_op *wo;
+	struct art_waitq *wq;
+	struct file *file;
+	u32 word = 0;
+	int ret;
+
+	file = art_waitq_fget(sqe->fd);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	wo = art_wait_bare_get(ring);
+	if (!wo) {
+		fput(file);
+		return -ENOMEM;
+	}
+	*wo = (struct art_wait_op) {
+		.op = {
+			.ring = ring,
+			.user_data = sqe->user_data,
+			.opcode = ASYNCRT_OP_WAIT,
+			.gate = ART_GATE_OPEN,
+			.priv = ART_WAIT_BARE,
+		},
+		.file = file,
+	};
+	INIT_LIST_HEAD(&wo->node);
+	wq = file->private_data;
+
+	spin_lock(&ring->ops_lock);
+	spin_lock(&wq->list_lock);
+	while (cmp && unlikely(art_wait_read_word(sqe, &word))) {
+		spin_unlock(&wq->list_lock);
+		spin_unlock(&ring->ops_lock);
+		/* Where we may sleep: fault the page in, or fail. */
+		if (get_user(word, (u32 __user *)u64_to_user_ptr(sqe->arg))) {
+			ret = -EFAULT;
+			goto out;
+		}
+		spin_lock(&ring->ops_lock);
+		spin_lock(&wq->list_lock);
+	}
+	if (cmp && word != sqe->arg2) {
+		ret = -EAGAIN;
+	} else if (wq->permit) {
+		wq->permit = false;
+		ret = 0;
+	} else {
+		art_op_hash_locked(ring, &wo->op);
+		list_add_tail(&wo->node, &wq->waiters);
+		ret = ART_BARE_STARTED;
+	}
+	spin_unlock(&wq->list_lock);
+	spin_unlock(&ring->ops_lock);
+out:
+	if (ret != ART_BARE_STARTED) {
+		art_wait_bare_put(ring, wo);
+		fput(file);
+	}
+	return ret;
+}
+
+/*
+ * Take a bare WAIT off its queue, under the caller's ring->ops_lock (the
+ * order art_wait_bare() takes the locks in). False if the waker took it
+ * first: then it is posted, and on ring->early_list. Either way no waker
+ * touches the op, nor its instance for it, once this returns: a waker
+ * posts under list_lock.
+ */
+bool art_wait_bare_detach(struct art_op *op)
+{
+	struct art_wait_op *wo = container_of(op, struct art_wait_op, op);
+	struct art_waitq *wq = wo->file->private_data;
+	bool queued;
+
+	spin_lock(&wq->list_lock);
+	queued = !op->posted;
+	if (queued)
+		list_del_init(&wo->node);
+	spin_unlock(&wq->list_lock);
+	return queued;
+}
+
+/* Free a bare WAIT that is out of the hash and off every list. */
+void art_wait_bare_free(struct art_op *op)
+{
+	struct art_wait_op *wo = container_of(op, struct art_wait_op, op);
+
+	fput(wo->file);
+	art_wait_bare_put(op->ring, wo);
 }
 
 enum art_poll art_wait_op_poll(struct art_op *op, struct art_cx *cx, long *res)

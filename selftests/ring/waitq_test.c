@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: shared wait queues: WAIT/WAKE/NOTIFY semantics (one stored
- * permit, wake n or all), a queued WAIT costing no poll until woken, the
- * compare-value that makes a lost wake-up impossible (also on a page not
- * faulted in yet), bad fds and addresses, and sharing the queue with
- * another thread, with a forked child, and with a process that received
- * the fd over a unix socket.
+ * permit, wake n or all), the compare-value that makes a lost wake-up
+ * impossible (also on a page not faulted in yet), bad fds and addresses,
+ * and sharing the queue with another thread, with a forked child, and
+ * with a process that received the fd over a unix socket. What a queued
+ * WAIT costs (no task alone, with a timeout a task not polled until
+ * woken) is in bare_wait_test.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -84,40 +85,6 @@ TEST_F(wq, wait_then_wake)
 			EXPECT_EQ(0, cqe.res);
 		}
 	}
-}
-
-/*
- * A queued WAIT's task is not polled until its wake-up (ART_INIT_IDLE):
- * the WAKE posts its completion, and one poll then frees it.
- */
-TEST_F(wq, wait_queued_needs_no_poll_until_woken)
-{
-	struct asyncrt_cqe cqe;
-	long long polls;
-	char path[64];
-	int i;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", self->ring.fd);
-	polls = field(path, "polls");
-	ASSERT_LE(0, polls);
-	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 1);
-	ASSERT_EQ(1, asyncrt_submit(&self->ring));
-	usleep(50 * 1000);
-	EXPECT_EQ(1, field(path, "tasks-live"));
-	EXPECT_EQ(polls, field(path, "polls"));
-	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, self->wq, 0, 2);
-	ASSERT_EQ(1, asyncrt_submit(&self->ring));
-	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
-		EXPECT_EQ(cqe.user_data == 1 ? 0 : 1, cqe.res);
-	}
-	/* An ENTER hands the woken op to its task, which drops it. */
-	for (i = 0; i < 3000 && field(path, "tasks-live"); i++) {
-		ASSERT_EQ(0, asyncrt_submit(&self->ring));
-		usleep(1000);
-	}
-	EXPECT_EQ(0, field(path, "tasks-live"));
-	EXPECT_EQ(polls + 1, field(path, "polls"));
 }
 
 TEST_F(wq, wake_nobody_stores_nothing)
