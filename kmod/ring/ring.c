@@ -373,6 +373,7 @@ static u32 art_cq_reserve(struct art_ring *ring, u32 n)
 struct art_cq_batch {
 	unsigned int n;
 	bool posted;
+	bool *guest;		/* the waiter's, until it is the guest; or NULL */
 	struct asyncrt_cqe cqe[ART_CQ_BATCH];
 };
 
@@ -477,7 +478,7 @@ void art_ring_post_early_locked(struct art_ring *ring, struct art_op *op)
 	list_add_tail(&e->node, &ring->early_list);
 	art_cq_write(ring, op->user_data, 0, 0);
 	this_cpu_inc(art_ring_completed);
-	atomic64_inc(&art_ring_stats.early);
+	this_cpu_inc(art_ring_early);
 	art_cq_publish(ring);
 }
 
@@ -700,6 +701,20 @@ static __always_inline long art_ring_issue(struct art_ring *ring,
 }
 
 /*
+ * About to spawn a task: an ENTER that will wait becomes its runtime's
+ * guest now, if not yet, so that the task's first poll is ours and not
+ * the worker's (art_ring_wait()). Only then: an ENTER of entries that
+ * need no task (WAKE, a bare WAIT) needs no guest at all.
+ */
+static void art_ring_guest_for_spawn(struct art_ring *ring, struct art_cq_batch *b)
+{
+	if (b->guest) {
+		*b->guest = art_rt_guest_begin(ring->rt);
+		b->guest = NULL;
+	}
+}
+
+/*
  * Accept one entry that is not part of a chain (the common case): run it or
  * start it, and batch what completes now. A task op that started posts
  * from its drop instead.
@@ -749,6 +764,7 @@ static void art_ring_submit_one(struct art_ring *ring, struct art_sqe *c,
 			return;
 		goto post;
 	}
+	art_ring_guest_for_spawn(ring, batch);
 	res = art_op_submit(ring, c, NULL, false, &op);
 	if (!res)
 		return;
@@ -786,6 +802,7 @@ static void art_ring_submit_chain(struct art_ring *ring, struct art_sqe *c, u32 
 		return;
 	}
 
+	art_ring_guest_for_spawn(ring, batch);
 	for (i = n - 1; i > 0; i--) {
 		ret = art_op_submit(ring, &c[i], next, true, &op);
 		if (ret) {
@@ -818,7 +835,7 @@ static u32 art_sq_index(struct art_ring *ring, u32 pos)
 	return READ_ONCE(ring->sq_array[pos & (ring->sq_entries - 1)]);
 }
 
-static int art_ring_submit(struct art_ring *ring, u32 to_submit)
+static int art_ring_submit(struct art_ring *ring, u32 to_submit, bool *guest)
 {
 	u32 tail, avail, submitted = 0, accepted = 0, n, slots;
 	struct art_cq_batch batch;
@@ -832,6 +849,7 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit)
 	slots = art_cq_reserve(ring, to_submit);
 	batch.n = 0;
 	batch.posted = false;
+	batch.guest = guest && !*guest ? guest : NULL;
 
 	while (submitted < to_submit) {
 		u32 idx = art_sq_index(ring, ring->sq_head);
@@ -977,6 +995,19 @@ static void art_ring_reap_early(struct art_ring *ring, bool guest)
 	}
 }
 
+/*
+ * A waiter is the guest of its instance's tasks (art_ring_wait()), if
+ * there are any: one that only wakes others and waits for what needs no
+ * task (a bare WAIT) publishes nothing, and unpublishes nothing after its
+ * wake-up. A task spawned since by another thread is the worker's to
+ * poll; one this ENTER spawned made it the guest already.
+ */
+static void art_ring_guest_for_tasks(struct art_ring *ring, bool wait, bool *guest)
+{
+	if (wait && !*guest && READ_ONCE(ring->rt->nr_tasks))
+		*guest = art_rt_guest_begin(ring->rt);
+}
+
 int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 {
 	u32 want = min(e->min_complete, ring->cq_entries);
@@ -990,19 +1021,18 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 	if (!art_ring_ready(ring))
 		return -EBADFD;
 
-	/* A waiter also gives the ops it submits their first poll. */
-	if (wait)
-		guest = art_rt_guest_begin(ring->rt);
 	art_ring_kick_held(ring);
 	if (e->to_submit) {
-		submitted = art_ring_submit(ring, e->to_submit);
+		/* A waiter also gives the tasks it spawns their first poll. */
+		submitted = art_ring_submit(ring, e->to_submit, wait ? &guest : NULL);
 		/*
 		 * Not only while ops posted early are counted: one freed
 		 * between the refusal and here leaves room for the retry.
 		 */
 		if (submitted == -EBUSY) {
+			art_ring_guest_for_tasks(ring, wait, &guest);
 			art_ring_reap_early(ring, guest);
-			submitted = art_ring_submit(ring, e->to_submit);
+			submitted = art_ring_submit(ring, e->to_submit, wait ? &guest : NULL);
 		}
 	}
 	/*
@@ -1010,6 +1040,7 @@ int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e)
 	 * guest that waits frees the ops posted early in its wait, itself.
 	 */
 	wait = wait && submitted >= 0;
+	art_ring_guest_for_tasks(ring, wait, &guest);
 	if (!(guest && wait))
 		art_ring_reap(ring, guest);
 	/* Entries consumed are reported whatever happened to the wait. */

@@ -131,13 +131,14 @@ struct art_ring_stats {
 	atomic64_t dropped;
 	atomic64_t held;
 	atomic64_t poll_direct;		/* multishot POLL posted by the wake */
-	atomic64_t early;		/* SLEEP, WAIT posted by the event */
 };
 
 extern struct art_ring_stats art_ring_stats;
 /* Counted on every entry and completion: per CPU, summed when read. */
 DECLARE_PER_CPU(u64, art_ring_submitted);
 DECLARE_PER_CPU(u64, art_ring_completed);
+/* SLEEP, WAIT posted by the event: per CPU, as both ends of a wake count. */
+DECLARE_PER_CPU(u64, art_ring_early);
 
 struct seq_file;
 

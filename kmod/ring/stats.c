@@ -16,6 +16,7 @@
 struct art_ring_stats art_ring_stats;
 DEFINE_PER_CPU(u64, art_ring_submitted);
 DEFINE_PER_CPU(u64, art_ring_completed);
+DEFINE_PER_CPU(u64, art_ring_early);
 
 static u64 art_sum(u64 __percpu *counter)
 {
@@ -39,7 +40,7 @@ static int art_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "dropped %lld\n", atomic64_read(&art_ring_stats.dropped));
 	seq_printf(m, "held %lld\n", atomic64_read(&art_ring_stats.held));
 	seq_printf(m, "poll_direct %lld\n", atomic64_read(&art_ring_stats.poll_direct));
-	seq_printf(m, "posted_early %lld\n", atomic64_read(&art_ring_stats.early));
+	seq_printf(m, "posted_early %llu\n", art_sum(&art_ring_early));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(art_stats);
