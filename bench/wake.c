@@ -6,7 +6,8 @@
  * seen by side 0. The words live in shared memory, so every implementation
  * uses the same "wait while the word is unchanged" protocol:
  *
- *	asyncrt   WAKE on the peer's wait queue + WAIT with ASYNCRT_WAIT_CMP on
+ *	asyncrt   WAKE on the peer's wait queue (no CQE unless it fails,
+ *	          ASYNCRT_SQE_SKIP_SUCCESS) + WAIT with ASYNCRT_WAIT_CMP on
  *	          ours, both in one ENTER (each side has its own ring)
  *	futex     FUTEX_WAKE + FUTEX_WAIT (private for threads)
  *	eventfd   write the peer's eventfd, read ours
@@ -146,15 +147,21 @@ static void wait_mine(struct side *s)
  */
 static void exchange(struct side *s)
 {
+	struct asyncrt_sqe *sqe;
+
 	if (impl != IMPL_ASYNCRT) {
 		signal_peer(s);
 		wait_mine(s);
 		return;
 	}
 	atomic_fetch_add(&sh->word[!s->me], 1);
-	asyncrt_prep_wake(asyncrt_get_sqe(&s->ring), wqfd[!s->me], 1, 1);
+	sqe = asyncrt_get_sqe(&s->ring);
+	asyncrt_prep_wake(sqe, wqfd[!s->me], 1, 1);
+	/* Only its failure matters: one CQE to reap instead of two. */
+	if (s->ring.features & ASYNCRT_FEAT_SKIP_SUCCESS)
+		asyncrt_sqe_set_skip_success(sqe);
 	art_prep_wait(s);
-	art_reap(s, 2);
+	art_reap(s, sqe->flags & ASYNCRT_SQE_SKIP_SUCCESS ? 1 : 2);
 	wait_mine(s);
 }
 

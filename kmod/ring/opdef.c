@@ -84,7 +84,8 @@ const struct art_opdef art_opdefs[ASYNCRT_OP_LAST] = {
 /* What setup advertises: exactly the opcodes in the table above. */
 u32 art_opdef_features(void)
 {
-	u32 f = ASYNCRT_FEAT_TIMEOUT | ASYNCRT_FEAT_CLOCKS | ASYNCRT_FEAT_LINK;
+	u32 f = ASYNCRT_FEAT_TIMEOUT | ASYNCRT_FEAT_CLOCKS | ASYNCRT_FEAT_LINK |
+		ASYNCRT_FEAT_SKIP_SUCCESS;
 
 	if (art_opdef(ASYNCRT_OP_SLEEP))
 		f |= ASYNCRT_FEAT_SLEEP;

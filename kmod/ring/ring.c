@@ -372,6 +372,7 @@ static u32 art_cq_reserve(struct art_ring *ring, u32 n)
 
 struct art_cq_batch {
 	unsigned int n;
+	u32 skipped;		/* succeeded with ASYNCRT_SQE_SKIP_SUCCESS */
 	bool posted;
 	bool *guest;		/* the waiter's, until it is the guest; or NULL */
 	struct asyncrt_cqe cqe[ART_CQ_BATCH];
@@ -657,7 +658,8 @@ static int art_sqe_copy(struct art_sqe *copy, const struct asyncrt_sqe *sqe)
 
 	if (copy->resv0 || copy->resv1 || copy->resv2[0] || copy->resv2[1])
 		return -EINVAL;
-	if (copy->flags & ~(ASYNCRT_SQE_TIMEOUT | ART_SQE_LINKS))
+	if (copy->flags & ~(ASYNCRT_SQE_TIMEOUT | ART_SQE_LINKS |
+			    ASYNCRT_SQE_SKIP_SUCCESS))
 		return -EINVAL;
 	if (!(copy->flags & ASYNCRT_SQE_TIMEOUT) && copy->timeout_ns)
 		return -EINVAL;
@@ -674,6 +676,9 @@ static int art_sqe_check(const struct art_sqe *sqe, bool linked)
 	int ret;
 
 	if (!def || (linked && def->submitter_only))
+		return -EINVAL;
+	/* A chain's completions say which of its entries ran: all posted. */
+	if (sqe->flags & ASYNCRT_SQE_SKIP_SUCCESS)
 		return -EINVAL;
 	ret = def->prep(sqe);
 	/* A run-at-once opcode has nothing for a timeout to bound. */
@@ -757,6 +762,11 @@ static void art_ring_submit_one(struct art_ring *ring, struct art_sqe *c,
 			res = art_ring_issue(ring, def, c);
 		goto post;
 	}
+	/* Only a result known now can be skipped: the slot is given back. */
+	if (unlikely(c->flags & ASYNCRT_SQE_SKIP_SUCCESS)) {
+		res = -EINVAL;
+		goto post;
+	}
 	/* Alone (not in a chain), so it may need no task at all. */
 	if (def->bare && !(c->flags & ASYNCRT_SQE_TIMEOUT)) {
 		res = def->bare(ring, c);
@@ -769,6 +779,10 @@ static void art_ring_submit_one(struct art_ring *ring, struct art_sqe *c,
 	if (!res)
 		return;
 post:
+	if (c->flags & ASYNCRT_SQE_SKIP_SUCCESS && res >= 0) {
+		batch->skipped++;
+		return;
+	}
 	art_cq_batch_add(ring, batch, c->user_data, res);
 }
 
@@ -848,6 +862,7 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit, bool *guest)
 	to_submit = min(to_submit, avail);
 	slots = art_cq_reserve(ring, to_submit);
 	batch.n = 0;
+	batch.skipped = 0;
 	batch.posted = false;
 	batch.guest = guest && !*guest ? guest : NULL;
 
@@ -893,7 +908,8 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit, bool *guest)
 			art_ring_submit_chain(ring, ring->chain, n, &batch);
 	}
 	this_cpu_add(art_ring_submitted, accepted);
-	art_cq_batch_flush(ring, &batch, slots);
+	/* Slots neither used nor promised any more: skipped successes too. */
+	art_cq_batch_flush(ring, &batch, slots + batch.skipped);
 	/* Pairs with userspace's acquire load of sq_head before reuse. */
 	smp_store_release(&ring->rings->sq_head, ring->sq_head);
 	mutex_unlock(&ring->submit_lock);

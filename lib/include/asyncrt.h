@@ -302,6 +302,15 @@ static inline void asyncrt_sqe_set_link(struct asyncrt_sqe *sqe, uint32_t link)
 	sqe->flags |= (uint8_t)link;
 }
 
+/*
+ * A run-at-once entry (NOP, WAKE, NOTIFY, CANCEL, SEND, RECV) not in a
+ * chain: post its completion only if it fails (ASYNCRT_FEAT_SKIP_SUCCESS).
+ */
+static inline void asyncrt_sqe_set_skip_success(struct asyncrt_sqe *sqe)
+{
+	sqe->flags |= ASYNCRT_SQE_SKIP_SUCCESS;
+}
+
 #ifdef __cplusplus
 }
 #endif

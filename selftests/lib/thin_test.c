@@ -102,6 +102,9 @@ TEST(prep_helpers_fill_only_their_fields)
 	asyncrt_sqe_set_timeout(&sqe, 1000);
 	asyncrt_sqe_set_link(&sqe, ASYNCRT_SQE_LINK);
 	EXPECT_EQ(ASYNCRT_SQE_TIMEOUT | ASYNCRT_SQE_LINK, sqe.flags);
+	asyncrt_sqe_set_skip_success(&sqe);
+	EXPECT_EQ(ASYNCRT_SQE_TIMEOUT | ASYNCRT_SQE_LINK |
+		  ASYNCRT_SQE_SKIP_SUCCESS, sqe.flags);
 	EXPECT_EQ(1000, sqe.timeout_ns);
 	EXPECT_TRUE(all_zero(&sqe.resv2, sizeof(sqe.resv2)));
 	EXPECT_EQ(0, sqe.resv0);

@@ -89,6 +89,13 @@ enum {
 #define ASYNCRT_SQE_LINK	(1U << 0) /* next entry runs if this succeeds */
 #define ASYNCRT_SQE_HARDLINK	(1U << 1) /* next entry runs however this ends */
 #define ASYNCRT_SQE_TIMEOUT	(1U << 2) /* -ETIME unless done in timeout_ns */
+/*
+ * Post no completion if the entry succeeds (res >= 0); an error is still
+ * posted. Only for the opcodes that run at submission (NOP, WAKE, NOTIFY,
+ * CANCEL, SEND, RECV) and not in a chain: elsewhere the entry fails with
+ * -EINVAL. Its reserved CQ slot is given back at once.
+ */
+#define ASYNCRT_SQE_SKIP_SUCCESS (1U << 3)
 
 /* sqe->clock for SLEEP, INTERVAL and per-entry timeouts. */
 enum {
@@ -187,6 +194,7 @@ struct asyncrt_cq_offsets {
 #define ASYNCRT_FEAT_POLL	(1U << 6)
 #define ASYNCRT_FEAT_CANCEL	(1U << 7)
 #define ASYNCRT_FEAT_SOCK	(1U << 8) /* SEND, RECV */
+#define ASYNCRT_FEAT_SKIP_SUCCESS (1U << 9) /* ASYNCRT_SQE_SKIP_SUCCESS */
 
 /* Limits: requested sizes are rounded up to a power of two. */
 #define ASYNCRT_MAX_SQ_ENTRIES	4096
