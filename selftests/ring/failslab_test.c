@@ -2,7 +2,8 @@
 /*
  * Description: allocation failure at every slab allocation the ring makes
  * for one program's worth of work (open, setup, a SLEEP, a NOP, a wait
- * queue and a WAIT, a POLL, a linked pair, close). Fail the 1st allocation,
+ * queue, a WAIT with a timeout and one without, which has no task, a POLL,
+ * a linked pair, close). Fail the 1st allocation,
  * then the 2nd, and so on until a run hits none: each step must either
  * succeed or fail with -ENOMEM (as its return or its completion), and the
  * harness's kmemleak scan after rmmod must find nothing. Needs the debug
@@ -72,6 +73,7 @@ static int workload(const char **what, const int *p)
 	struct asyncrt_ring ring;
 	struct asyncrt_cqe cqe;
 	struct asyncrt_sqe *sqe;
+	static uint32_t word = 1;
 	int ret, clean = 1, wq, got = 0;
 
 	ret = asyncrt_ring_init(&ring, 8);
@@ -98,11 +100,15 @@ static int workload(const char **what, const int *p)
 	asyncrt_prep_sleep(asyncrt_get_sqe(&ring), 1000, 0, 0, 5);
 	ring.sq.sqes[(ring.sq.sqe_tail - 1) & ring.sq.mask].flags = ASYNCRT_SQE_LINK;
 	asyncrt_prep_nop(asyncrt_get_sqe(&ring), 6);
+	/* A lone WAIT (no task) whose compare fails: -EAGAIN once allocated. */
+	asyncrt_prep_wait(asyncrt_get_sqe(&ring), wq, &word, 0, 7);
 	ret = asyncrt_submit(&ring);
-	if (ret != 6)
+	if (ret != 7)
 		return (*what = "submit", -1);
-	while (got < 6 && !next_cqe(&ring, &cqe, 30 * SEC)) {
+	while (got < 7 && !next_cqe(&ring, &cqe, 30 * SEC)) {
 		got++;
+		if (cqe.res == -EAGAIN && cqe.user_data == 7)
+			continue;
 		/* WAIT times out; a chain with a failed member is cancelled. */
 		if (cqe.res == -ETIME && cqe.user_data == 3)
 			continue;
@@ -110,13 +116,14 @@ static int workload(const char **what, const int *p)
 			clean = 0;
 			continue;
 		}
-		if (!ok_or_enomem(cqe.res) && !(wq < 0 && cqe.user_data == 3 && cqe.res == -EBADF)) {
+		if (!ok_or_enomem(cqe.res) &&
+		    !(wq < 0 && (cqe.user_data == 3 || cqe.user_data == 7) && cqe.res == -EBADF)) {
 			*what = "a completion";
 			return -1;
 		}
 		clean &= cqe.res >= 0;
 	}
-	if (got != 6)
+	if (got != 7)
 		return (*what = "completions lost", -1);
 	if (wq >= 0)
 		close(wq);
