@@ -27,4 +27,12 @@
 	((void)(iov), import_ubuf(dir, buf, len, i))
 #endif
 
+/*
+ * The file of a struct fd from fdget() (<linux/file.h>): 6.12 packs the
+ * flags into the pointer's low bits and reads it through fd_file().
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+#define fd_file(f)	((f).file)
+#endif
+
 #endif /* _ASYNCRT_COMPAT_H */

@@ -687,21 +687,25 @@ static int art_sqe_check(const struct art_sqe *sqe, bool linked)
 	return ret;
 }
 
-/* Run a run-at-once opcode now, in the submitter's context. */
+/*
+ * Run a run-at-once opcode now, in the submitter's context. It is done with
+ * its file before ENTER returns, so fdget() suffices: a process whose file
+ * table is not shared takes no reference at all.
+ */
 static __always_inline long art_ring_issue(struct art_ring *ring,
 					   const struct art_opdef *def,
 					   const struct art_sqe *sqe)
 {
-	struct file *file;
+	struct fd f;
 	long res;
 
 	if (!def->takes_fd)
 		return def->issue(ring, sqe, NULL);
-	file = fget(sqe->fd);
-	if (!file)
+	f = fdget(sqe->fd);
+	if (!fd_file(f))
 		return -EBADF;
-	res = def->issue(ring, sqe, file);
-	fput(file);
+	res = def->issue(ring, sqe, fd_file(f));
+	fdput(f);
 	return res;
 }
 
