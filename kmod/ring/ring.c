@@ -436,7 +436,21 @@ static void art_cq_write(struct art_ring *ring, u64 user_data, s32 res, u32 flag
 /* Wake ENTER waiters and poll(): completions were published. Any context. */
 void art_ring_wake_waiters(struct art_ring *ring)
 {
-	if (wq_has_sleeper(&ring->cq_wait))
+	struct task_struct *task;
+
+	/*
+	 * Orders the publication before the reads of waiter and cq_wait;
+	 * pairs with set_current_state()'s barrier in art_ring_wait() and
+	 * the one in prepare_to_wait() and poll_wait().
+	 */
+	smp_mb();
+	rcu_read_lock();
+	task = READ_ONCE(ring->waiter);
+	if (task)
+		wake_up_process(task);
+	rcu_read_unlock();
+	/* Lockless: a sleeper there is seen, thanks to the barrier above. */
+	if (waitqueue_active(&ring->cq_wait))
 		wake_up_all(&ring->cq_wait);
 }
 
@@ -918,8 +932,8 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit, bool *guest)
 	smp_store_release(&ring->rings->sq_head, ring->sq_head);
 	mutex_unlock(&ring->submit_lock);
 
-	if (batch.posted && wq_has_sleeper(&ring->cq_wait))
-		wake_up_all(&ring->cq_wait);
+	if (batch.posted)
+		art_ring_wake_waiters(ring);
 
 	if (!submitted && full)
 		return -EBUSY;
@@ -938,6 +952,7 @@ static long art_ring_wait(struct art_ring *ring, u32 want, bool guest,
 	bool timed = e->flags & ASYNCRT_ENTER_TIMEOUT;
 	ktime_t expires = 0;
 	DEFINE_WAIT(wait);
+	bool direct;
 	long ret = 0;
 
 	/*
@@ -961,8 +976,18 @@ static long art_ring_wait(struct art_ring *ring, u32 want, bool guest,
 
 		expires = ktime_add_safe(ktime_get(), ns_to_ktime(ns));
 	}
+	/*
+	 * Usually we are the only waiter: then the wake-up is a direct one
+	 * (art_ring_wake_waiters()), and neither side takes cq_wait's lock.
+	 * A fully ordered claim, so that a waker that missed the completion
+	 * we look for below sees us.
+	 */
+	direct = !cmpxchg(&ring->waiter, NULL, current);
 	for (;;) {
-		prepare_to_wait(&ring->cq_wait, &wait, TASK_INTERRUPTIBLE);
+		if (direct)
+			set_current_state(TASK_INTERRUPTIBLE);
+		else
+			prepare_to_wait(&ring->cq_wait, &wait, TASK_INTERRUPTIBLE);
 		if (art_cq_unreaped(ring) >= want)
 			break;
 		if (signal_pending(current)) {
@@ -989,7 +1014,13 @@ static long art_ring_wait(struct art_ring *ring, u32 want, bool guest,
 		if (art_cq_unreaped(ring) >= want)
 			break;
 	}
-	finish_wait(&ring->cq_wait, &wait);
+	if (direct) {
+		__set_current_state(TASK_RUNNING);
+		/* A waker that still sees us wakes us spuriously: harmless. */
+		WRITE_ONCE(ring->waiter, NULL);
+	} else {
+		finish_wait(&ring->cq_wait, &wait);
+	}
 	return ret;
 }
 

@@ -95,6 +95,12 @@ struct art_ring {
 	struct list_head early_list;	/* posted early, not reaped yet */
 	atomic_t early_freed;	/* of those, freed since */
 	wait_queue_head_t cq_wait;	/* ENTER waiters and poll() */
+	/*
+	 * The first ENTER to wait sleeps here instead of on cq_wait, the
+	 * common case woken without cq_wait's lock. Read under RCU: a
+	 * task_struct is freed only after a grace period.
+	 */
+	struct task_struct *waiter;
 
 	/* The runtime every entry of this instance runs on. */
 	struct art_runtime *rt;
