@@ -50,8 +50,8 @@ static ASYNCRT_COLD long io_try_connect(struct asyncrt_io *io)
 }
 
 /*
- * One attempt at the operation: its result, or -EAGAIN to wait (through
- * asyncrt_io_try(), which has a socket's read and write_all inline). With
+ * One attempt at the operation: its result, or -EAGAIN to wait (socket.c
+ * has a registered socket's read and write_all on a fast path). With
  * ASYNCRT_TRY_STREAM in @flags (a stream socket or a pipe, where a short
  * read means the buffer was drained), read_exact stops at a short read
  * instead of paying for the read that would fail. With ASYNCRT_TRY_SOCK
@@ -59,7 +59,7 @@ static ASYNCRT_COLD long io_try_connect(struct asyncrt_io *io)
  * reads: read() also passes through the file layer's checks (permission
  * and fsnotify hooks, rw_verify_area) on its way to the same recvmsg.
  */
-long asyncrt_io_try_slow(struct asyncrt_io *io, unsigned int flags)
+long asyncrt_io_try(struct asyncrt_io *io, unsigned int flags)
 {
 	size_t want;
 	ssize_t n;

@@ -50,6 +50,13 @@ static inline void asyncrt_list_del(struct asyncrt_link *n)
 	asyncrt_list_init(n);
 }
 
+/* Unlink @n, for a link whose owner keeps its own "linked" flag. */
+static inline void asyncrt_list_unlink(struct asyncrt_link *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+}
+
 /*
  * A slot names one kernel entry in flight. user_data is the slot's index
  * and generation, so a completion that outlives its future (the task was
@@ -150,16 +157,20 @@ struct asyncrt_rt {
 
 /*
  * A registered socket (socket.c). @ready holds the POLL bits last reported
- * and not since disproved by a system call that would block; @slot names
- * the armed multishot POLLIN entry, @oslot the POLLOUT oneshot armed while
- * a writer waits. A closed socket with a POLL still in flight stays
- * allocated (closed set, no waiters) until that POLL's terminal
- * completion, so no completion ever finds freed memory.
+ * and not since disproved by a system call that would block (0 once
+ * closed); @slot names the armed multishot POLLIN entry, @oslot the
+ * POLLOUT oneshot armed while a writer waits. Readers and acceptors wait
+ * on @waiters, writers and connects on @owaiters (io->s.wait, io->waiting
+ * set while hooked), so a readiness completion wakes a list without asking
+ * each future what it waits for. A closed socket with a POLL still in
+ * flight stays allocated (closed set, @err -EBADF, no waiters) until that
+ * POLL's terminal completion, so no completion ever finds freed memory.
  */
 struct asyncrt_socket {
 	struct asyncrt_rt *rt;
 	struct asyncrt_link node;	/* in rt->sockets */
-	struct asyncrt_link waiters;	/* asyncrt_io futures (io->s.wait) */
+	struct asyncrt_link waiters;	/* for POLLIN: reads, accepts */
+	struct asyncrt_link owaiters;	/* for POLLOUT: writes, connects */
 	int fd;
 	uint32_t ready;
 	uint32_t slot;			/* 1 + slot index while POLLIN is armed */
@@ -180,7 +191,7 @@ static inline void __asyncrt_future_park(struct asyncrt_future *f, struct asyncr
 	if (f->task == cx->task)
 		return;
 	if (f->task)
-		asyncrt_list_del(&f->park);
+		asyncrt_list_unlink(&f->park);
 	f->task = cx->task;
 	asyncrt_list_add_tail(&f->park, &cx->task->parked);
 }
@@ -189,7 +200,7 @@ static inline void __asyncrt_future_unpark(struct asyncrt_future *f)
 {
 	if (!f->task)
 		return;
-	asyncrt_list_del(&f->park);
+	asyncrt_list_unlink(&f->park);
 	f->task = NULL;
 }
 
@@ -220,7 +231,7 @@ void asyncrt_task_free(struct asyncrt_task *t);
 /* net.c */
 #define ASYNCRT_TRY_STREAM	(1U << 0)	/* a short read means drained */
 #define ASYNCRT_TRY_SOCK	(1U << 1)	/* a socket: recv(), not read() */
-long asyncrt_io_try_slow(struct asyncrt_io *io, unsigned int flags);
+long asyncrt_io_try(struct asyncrt_io *io, unsigned int flags);
 void asyncrt_io_init(struct asyncrt_io *io, uint8_t kind, int fd, void *buf, size_t len);
 /* An asyncrt_io's future callbacks, for socket.c's own initialiser. */
 enum asyncrt_poll asyncrt_io_fut_poll(struct asyncrt_future *f, struct asyncrt_cx *cx,
@@ -241,35 +252,8 @@ static inline uint32_t asyncrt_io_events(const struct asyncrt_io *io)
 }
 
 /*
- * One attempt at @io's system call: its result, or -EAGAIN to wait (net.c
- * has the rules). A connection's two, a socket's read and write_all, are
- * here inline: a registered socket makes each once per message, and
- * under emulation every call and return is a jump to look up.
- */
-static inline long asyncrt_io_try(struct asyncrt_io *io, unsigned int flags)
-{
-	ssize_t n;
-
-	if (io->kind == ASYNCRT_IO_READ && (flags & ASYNCRT_TRY_SOCK)) {
-		n = recv(io->fd, io->buf, io->len, 0);
-		return n < 0 ? -errno : n;
-	}
-	if (io->kind == ASYNCRT_IO_WRITE_ALL && (flags & ASYNCRT_TRY_SOCK)) {
-		while (io->done < io->len) {
-			n = send(io->fd, (char *)io->buf + io->done, io->len - io->done,
-				 MSG_NOSIGNAL);
-			if (n < 0)
-				return -errno;
-			io->done += n;
-		}
-		return io->len;
-	}
-	return asyncrt_io_try_slow(io, flags);
-}
-
-/*
  * The bits that let @io try its system call again on a registered
- * socket, and the wake-up of every waiter @bits satisfies (all with ~0):
+ * socket, and the wake-up of the waiters @bits satisfies (all with ~0):
  * inline, as a readiness completion wakes the socket's reader from
  * rt_complete() without a call.
  */
@@ -281,19 +265,29 @@ static inline uint32_t asyncrt_io_ready_mask(const struct asyncrt_io *io)
 	return asyncrt_io_events(io) == POLLOUT ? ASYNCRT_SOCK_OUT : ASYNCRT_SOCK_IN;
 }
 
-static inline void asyncrt_sock_wake(struct asyncrt_socket *sock, uint32_t bits)
+/* Unhook every future on @head and wake its task. */
+static inline void asyncrt_sock_wake_list(struct asyncrt_link *head)
 {
-	struct asyncrt_link *l, *next;
+	struct asyncrt_link *l = head->next;
 
-	for (l = sock->waiters.next; l != &sock->waiters; l = next) {
+	if (l == head)
+		return;
+	do {
 		struct asyncrt_io *io = asyncrt_container_of(l, struct asyncrt_io, s.wait);
 
-		next = l->next;
-		if (!(bits & asyncrt_io_ready_mask(io)))
-			continue;
-		asyncrt_list_del(&io->s.wait);
+		l = l->next;
+		io->waiting = 0;
 		__asyncrt_wake(io->fut.task);
-	}
+	} while (l != head);
+	asyncrt_list_init(head);
+}
+
+static inline void asyncrt_sock_wake(struct asyncrt_socket *sock, uint32_t bits)
+{
+	if (bits & ASYNCRT_SOCK_IN)
+		asyncrt_sock_wake_list(&sock->waiters);
+	if (bits & ASYNCRT_SOCK_OUT)
+		asyncrt_sock_wake_list(&sock->owaiters);
 }
 
 /* socket.c */

@@ -92,6 +92,7 @@ int asyncrt_socket_open(struct asyncrt_rt *rt, int fd, struct asyncrt_socket **o
 	sock->ready = POLLIN | POLLOUT;
 	sock->io_flags = fd_io_flags(fd);
 	asyncrt_list_init(&sock->waiters);
+	asyncrt_list_init(&sock->owaiters);
 	asyncrt_list_add_tail(&sock->node, &rt->sockets);
 	*out = sock;
 	return 0;
@@ -102,6 +103,20 @@ int asyncrt_socket_fd(const struct asyncrt_socket *sock)
 	return sock && !sock->closed ? sock->fd : -EBADF;
 }
 
+/* @sock is closing: @head's futures get -EBADF on their next poll. */
+static void sock_detach(struct asyncrt_link *head)
+{
+	while (!asyncrt_list_empty(head)) {
+		struct asyncrt_io *io = asyncrt_container_of(head->next, struct asyncrt_io,
+							     s.wait);
+
+		asyncrt_list_del(&io->s.wait);
+		io->waiting = 0;
+		io->s.sock = NULL;
+		asyncrt_wake(io->fut.task);
+	}
+}
+
 int asyncrt_socket_close(struct asyncrt_socket *sock)
 {
 	int ret = 0;
@@ -109,14 +124,11 @@ int asyncrt_socket_close(struct asyncrt_socket *sock)
 	if (!sock || sock->closed)
 		return -EBADF;
 	/* Waiters learn of it on their next poll, without touching sock. */
-	while (!asyncrt_list_empty(&sock->waiters)) {
-		struct asyncrt_io *io = asyncrt_container_of(sock->waiters.next,
-							     struct asyncrt_io, s.wait);
-
-		asyncrt_list_del(&io->s.wait);
-		io->s.sock = NULL;
-		asyncrt_wake(io->fut.task);
-	}
+	sock_detach(&sock->waiters);
+	sock_detach(&sock->owaiters);
+	/* The fast paths test only these: nothing is ready, nothing to wait for. */
+	sock->ready = 0;
+	sock->err = -EBADF;
 	if (close(sock->fd) < 0)
 		ret = -errno;
 	sock->fd = -1;
@@ -205,17 +217,29 @@ static ASYNCRT_COLD int sock_arm(struct asyncrt_socket *sock, struct asyncrt_rt 
 	return 0;
 }
 
-/* Wait for @sock's readiness: the entry that reports it is armed. */
-static inline enum asyncrt_poll sock_io_wait(struct asyncrt_io *io,
-					     struct asyncrt_socket *sock,
+/* Hook @io on @head, its socket's waiters, and park it on its task. */
+static inline enum asyncrt_poll sock_io_wait(struct asyncrt_io *io, struct asyncrt_link *head,
 					     struct asyncrt_cx *cx)
 {
-	if (asyncrt_list_empty(&io->s.wait))
-		asyncrt_list_add_tail(&io->s.wait, &sock->waiters);
+	if (!io->waiting) {
+		asyncrt_list_add_tail(&io->s.wait, head);
+		io->waiting = 1;
+	}
 	__asyncrt_future_park(&io->fut, cx);
 	return ASYNCRT_PENDING;
 }
 
+/* @io is done waiting: off its socket's waiters and its task. */
+static inline void sock_io_unhook(struct asyncrt_io *io)
+{
+	if (io->waiting) {
+		asyncrt_list_unlink(&io->s.wait);
+		io->waiting = 0;
+	}
+	__asyncrt_future_unpark(&io->fut);
+}
+
+/* Every operation, every case: what the fast paths below leave. */
 static ASYNCRT_NOINLINE enum asyncrt_poll sock_io_poll(struct asyncrt_io *io,
 						       struct asyncrt_cx *cx, long *res)
 {
@@ -242,8 +266,9 @@ static ASYNCRT_NOINLINE enum asyncrt_poll sock_io_poll(struct asyncrt_io *io,
 					break;
 				}
 			}
-			return sock_io_wait(io, sock, cx);
+			return sock_io_wait(io, out ? &sock->owaiters : &sock->waiters, cx);
 		}
+		io->fd = sock->fd;
 		r = asyncrt_io_try(io, sock->io_flags);
 		if (r == -EAGAIN || r == -EWOULDBLOCK) {
 			sock->ready &= ~mask;
@@ -255,50 +280,114 @@ static ASYNCRT_NOINLINE enum asyncrt_poll sock_io_poll(struct asyncrt_io *io,
 			sock->ready &= ~mask;
 		break;
 	}
-	asyncrt_sock_io_drop(io);
+	sock_io_unhook(io);
+	*res = r;
+	return ASYNCRT_READY;
+}
+
+/* A fast path's system call failed: -errno, or wait on EAGAIN. */
+static ASYNCRT_COLD enum asyncrt_poll sock_io_fail(struct asyncrt_io *io, struct asyncrt_cx *cx,
+						   long *res, uint32_t mask)
+{
+	long r = -errno;
+
+	if (r == -EAGAIN || r == -EWOULDBLOCK) {
+		io->s.sock->ready &= ~mask;
+		return sock_io_poll(io, cx, res);
+	}
 	*res = r;
 	return ASYNCRT_READY;
 }
 
 /*
- * A read that finds its socket drained and the POLLIN entry armed, a
- * third of an echo loop's polls, only parks: it is kept apart from
- * sock_io_poll(), whose system calls make it save six registers.
+ * A read on a socket marked readable, one per message. The wait (if it
+ * waited) is undone before the call, so only @io, @cx and @res live
+ * across it: fewer registers to save than sock_io_poll() needs.
+ */
+static ASYNCRT_NOINLINE enum asyncrt_poll sock_read(struct asyncrt_io *io,
+						    struct asyncrt_socket *sock,
+						    struct asyncrt_cx *cx, long *res)
+{
+	ssize_t n;
+
+	sock_io_unhook(io);
+	if (sock->io_flags & ASYNCRT_TRY_SOCK)
+		n = recv(sock->fd, io->buf, io->len, 0);
+	else
+		n = read(sock->fd, io->buf, io->len);
+	if (n < 0)
+		return sock_io_fail(io, cx, res, ASYNCRT_SOCK_IN);
+	/* A short read on a stream drained it: skip the failing read. */
+	sock = io->s.sock;
+	if ((size_t)n < io->len && (sock->io_flags & ASYNCRT_TRY_STREAM))
+		sock->ready &= ~ASYNCRT_SOCK_IN;
+	*res = n;
+	return ASYNCRT_READY;
+}
+
+/* write_all on a socket marked writable (and a socket: send()), the same way. */
+static ASYNCRT_NOINLINE enum asyncrt_poll sock_write_all(struct asyncrt_io *io,
+							 struct asyncrt_cx *cx, long *res)
+{
+	ssize_t n;
+
+	sock_io_unhook(io);
+	while (io->done < io->len) {
+		n = send(io->s.sock->fd, (char *)io->buf + io->done, io->len - io->done,
+			 MSG_NOSIGNAL);
+		if (n < 0)
+			return sock_io_fail(io, cx, res, ASYNCRT_SOCK_OUT);
+		io->done += n;
+	}
+	*res = io->len;
+	return ASYNCRT_READY;
+}
+
+/*
+ * An echo loop's three polls per message: the read that finds bytes, the
+ * write_all that sends them, the next read that finds the socket drained
+ * and only parks (the POLLIN entry armed, no error; a closed socket has
+ * ready 0 and err set). Anything else takes sock_io_poll().
  */
 enum asyncrt_poll asyncrt_sock_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx,
 				       long *res)
 {
 	struct asyncrt_socket *sock = io->s.sock;
 
-	if (asyncrt_io_ready_mask(io) == ASYNCRT_SOCK_IN && sock &&
-	    !(sock->ready & ASYNCRT_SOCK_IN) && sock->slot && !sock->closed && !sock->err)
-		return sock_io_wait(io, sock, cx);
+	if (sock) {
+		if (io->kind == ASYNCRT_IO_READ) {
+			if (sock->ready & ASYNCRT_SOCK_IN)
+				return sock_read(io, sock, cx, res);
+			if (sock->slot && !sock->err)
+				return sock_io_wait(io, &sock->waiters, cx);
+		} else if (io->kind == ASYNCRT_IO_WRITE_ALL && (sock->ready & ASYNCRT_SOCK_OUT) &&
+			   (sock->io_flags & ASYNCRT_TRY_SOCK)) {
+			return sock_write_all(io, cx, res);
+		}
+	}
 	return sock_io_poll(io, cx, res);
 }
 
 void asyncrt_sock_io_drop(struct asyncrt_io *io)
 {
-	/* Mostly it never waited: nothing to unhook. */
-	if (!asyncrt_list_empty(&io->s.wait))
-		asyncrt_list_del(&io->s.wait);
-	__asyncrt_future_unpark(&io->fut);
+	sock_io_unhook(io);
 }
 
 /*
  * Field by field, where asyncrt_io_init() clears the whole struct: an echo
  * server inits two of these per message, and a socket's never uses the
- * union's bare-fd POLL op (the largest part). The park link is set when
- * the future parks; connect_init sets done afterwards.
+ * union's bare-fd POLL op (the largest part) nor io->fd (the slow path
+ * sets it from sock). The wait link is set when the future hooks itself
+ * (io->waiting), the park link when it parks; connect_init sets done
+ * afterwards.
  */
-static void sock_io_init(struct asyncrt_io *io, uint8_t kind, struct asyncrt_socket *sock,
-			 void *buf, size_t len)
+static inline void sock_io_init(struct asyncrt_io *io, uint8_t kind,
+				struct asyncrt_socket *sock, void *buf, size_t len)
 {
 	io->fut.poll = asyncrt_io_fut_poll;
 	io->fut.drop = asyncrt_io_fut_drop;
 	io->fut.task = NULL;
 	io->s.sock = sock;
-	asyncrt_list_init(&io->s.wait);
-	io->fd = sock && !sock->closed ? sock->fd : -1;
 	io->kind = kind;
 	io->waiting = 0;
 	io->on_sock = 1;
@@ -316,6 +405,7 @@ void asyncrt_sock_connect_init(struct asyncrt_io *io, struct asyncrt_socket *soc
 			       const struct sockaddr *addr, socklen_t addrlen)
 {
 	sock_io_init(io, ASYNCRT_IO_CONNECT, sock, NULL, 0);
+	io->fd = sock && !sock->closed ? sock->fd : -1;
 	io->done = io->fd < 0 ? EBADF : connect(io->fd, addr, addrlen) < 0 ? errno : 0;
 }
 
