@@ -52,7 +52,7 @@ void asyncrt_group_abort_all(struct asyncrt_group *g)
 		struct asyncrt_task *t =
 			asyncrt_container_of(g->running.next, struct asyncrt_task, gnode);
 
-		if (t->running) {
+		if (asyncrt_task_running(t)) {
 			/* The caller is one of ours: it ends after this poll. */
 			t->abort_pending = 1;
 			asyncrt_list_del(&t->gnode);

@@ -117,9 +117,12 @@ long asyncrt_io_try(struct asyncrt_io *io, unsigned int flags)
 	}
 }
 
-/* A bare fd: try, and on EAGAIN wait for readiness with a oneshot POLL. */
-static ASYNCRT_NOINLINE enum asyncrt_poll io_poll_fd(struct asyncrt_io *io,
-						     struct asyncrt_cx *cx, long *res)
+/*
+ * A bare fd: try, and on EAGAIN wait for readiness with a oneshot POLL.
+ * asyncrt_io_poll() (socket.c, beside a registered socket's fast paths)
+ * sends a bare fd's future here.
+ */
+enum asyncrt_poll asyncrt_io_poll_fd(struct asyncrt_io *io, struct asyncrt_cx *cx, long *res)
 {
 	long r;
 
@@ -143,14 +146,6 @@ static ASYNCRT_NOINLINE enum asyncrt_poll io_poll_fd(struct asyncrt_io *io,
 		*res = r;
 		return ASYNCRT_READY;
 	}
-}
-
-/* Two tail calls: the registered socket's path pays for nothing else. */
-enum asyncrt_poll asyncrt_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx, long *res)
-{
-	if (io->on_sock)
-		return asyncrt_sock_io_poll(io, cx, res);
-	return io_poll_fd(io, cx, res);
 }
 
 enum asyncrt_poll asyncrt_io_fut_poll(struct asyncrt_future *f, struct asyncrt_cx *cx,

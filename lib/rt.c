@@ -390,7 +390,7 @@ static void task_finish(struct asyncrt_task *t, long result)
 
 	task_drop_parked(t);
 	if (t->queued) {
-		asyncrt_list_del(&t->run);
+		asyncrt_list_unlink(&t->run);
 		t->queued = 0;
 	}
 	t->done = 1;
@@ -436,7 +436,7 @@ int asyncrt_task_abort(struct asyncrt_task *t)
 		return -EINVAL;
 	if (t->done)
 		return -EALREADY;
-	if (t->running) {
+	if (asyncrt_task_running(t)) {
 		/* Aborting itself: finish once its poll returns. */
 		t->abort_pending = 1;
 		return 0;
@@ -530,14 +530,13 @@ static void task_poll(struct asyncrt_rt *rt, struct asyncrt_task *t)
 	enum asyncrt_poll p;
 	long res = 0;
 
-	asyncrt_list_del(&t->run);
+	/* t->queued says whether t->run is linked: no need to reset it. */
+	asyncrt_list_unlink(&t->run);
 	t->queued = 0;
-	t->running = 1;
 	rt->current = t;
 	rt->m.polls++;
 	p = t->fn(&cx, t->state, &res);
 	rt->current = NULL;
-	t->running = 0;
 	if (t->abort_pending)
 		task_abort_now(t);
 	else if (p == ASYNCRT_READY)

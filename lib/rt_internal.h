@@ -35,11 +35,18 @@ static inline int asyncrt_list_empty(const struct asyncrt_link *l)
 	return l->next == l;
 }
 
+/*
+ * In this order the compiler cannot pair the two stores to @n into one
+ * vector store (prev->next may be n->prev): under emulation the two
+ * register moves and the shuffle that store needs cost more than it saves.
+ */
 static inline void asyncrt_list_add_tail(struct asyncrt_link *n, struct asyncrt_link *head)
 {
-	n->prev = head->prev;
+	struct asyncrt_link *prev = head->prev;
+
 	n->next = head;
-	head->prev->next = n;
+	prev->next = n;
+	n->prev = prev;
 	head->prev = n;
 }
 
@@ -117,8 +124,7 @@ struct asyncrt_task {
 	void *state;
 	uint64_t id;
 	long result;
-	unsigned int queued:1, done:1, aborted:1, handle:1, running:1,
-		     abort_pending:1;
+	unsigned int queued:1, done:1, aborted:1, handle:1, abort_pending:1;
 	uint8_t cls;			/* task cache class, or ASYNCRT_TASK_NOCACHE */
 };
 
@@ -139,7 +145,7 @@ struct asyncrt_rt {
 	struct asyncrt_link runq;
 	struct asyncrt_link tasks;	/* not finished */
 	struct asyncrt_link zombies;	/* finished, held by a handle */
-	struct asyncrt_task *current;
+	struct asyncrt_task *current;	/* the task being polled */
 	struct asyncrt_slot **chunks;
 	uint32_t nchunks;
 	uint32_t free_slot;		/* 1 + index, 0: none free */
@@ -154,6 +160,12 @@ struct asyncrt_rt {
 	struct asyncrt_link sockets;	/* every asyncrt_socket not yet freed */
 	struct asyncrt_metrics m;
 };
+
+/* Is @t being polled (so an abort must wait for its poll to return)? */
+static inline int asyncrt_task_running(const struct asyncrt_task *t)
+{
+	return t->rt && t->rt->current == t;
+}
 
 /*
  * A registered socket (socket.c). @ready holds the POLL bits last reported
@@ -232,6 +244,7 @@ void asyncrt_task_free(struct asyncrt_task *t);
 #define ASYNCRT_TRY_STREAM	(1U << 0)	/* a short read means drained */
 #define ASYNCRT_TRY_SOCK	(1U << 1)	/* a socket: recv(), not read() */
 long asyncrt_io_try(struct asyncrt_io *io, unsigned int flags);
+enum asyncrt_poll asyncrt_io_poll_fd(struct asyncrt_io *io, struct asyncrt_cx *cx, long *res);
 void asyncrt_io_init(struct asyncrt_io *io, uint8_t kind, int fd, void *buf, size_t len);
 /* An asyncrt_io's future callbacks, for socket.c's own initialiser. */
 enum asyncrt_poll asyncrt_io_fut_poll(struct asyncrt_future *f, struct asyncrt_cx *cx,
@@ -291,8 +304,6 @@ static inline void asyncrt_sock_wake(struct asyncrt_socket *sock, uint32_t bits)
 }
 
 /* socket.c */
-enum asyncrt_poll asyncrt_sock_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx,
-				       long *res);
 void asyncrt_sock_io_drop(struct asyncrt_io *io);
 void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, uint32_t idx,
 			int32_t res, int more);

@@ -344,16 +344,20 @@ static ASYNCRT_NOINLINE enum asyncrt_poll sock_write_all(struct asyncrt_io *io,
 }
 
 /*
- * An echo loop's three polls per message: the read that finds bytes, the
- * write_all that sends them, the next read that finds the socket drained
- * and only parks (the POLLIN entry armed, no error; a closed socket has
- * ready 0 and err set). Anything else takes sock_io_poll().
+ * Every asyncrt_io's poll: a bare fd's goes to net.c. Here, on a
+ * registered socket, an echo loop's three polls per message: the read
+ * that finds bytes, the write_all that sends them, the next read that
+ * finds the socket drained and only parks (the POLLIN entry armed, no
+ * error; a closed socket has ready 0 and err set). Anything else takes
+ * sock_io_poll().
  */
-enum asyncrt_poll asyncrt_sock_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx,
-				       long *res)
+enum asyncrt_poll asyncrt_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx, long *res)
 {
-	struct asyncrt_socket *sock = io->s.sock;
+	struct asyncrt_socket *sock;
 
+	if (!io->on_sock)
+		return asyncrt_io_poll_fd(io, cx, res);
+	sock = io->s.sock;
 	if (sock) {
 		if (io->kind == ASYNCRT_IO_READ) {
 			if (sock->ready & ASYNCRT_SOCK_IN)
