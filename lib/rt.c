@@ -17,7 +17,8 @@
  * The loop polls queued tasks (a bounded batch, so completions are reaped
  * between batches), then submits the SQEs they prepared and, if nothing can
  * run, waits in ENTER for a completion. A completion's user_data names a
- * slot (rt_internal.h): its future gets the result and its task is woken.
+ * slot (rt_internal.h): its future gets the result and its task is woken;
+ * or a registered socket, whose waiters are woken (socket.c).
  * A loop where nothing can run and nothing is in flight can never progress:
  * block_on reports -EDEADLK instead of sleeping forever.
  */
@@ -113,19 +114,6 @@ int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *u
 	return 0;
 }
 
-/* A slot for one of @sock's POLL entries; @slot is the socket's field for it. */
-int asyncrt_slot_alloc_sock(struct asyncrt_rt *rt, struct asyncrt_socket *sock,
-			    uint32_t *slot, uint64_t *ud)
-{
-	struct asyncrt_slot *s = slot_get(rt, ud);
-
-	if (!s)
-		return -ENOMEM;
-	s->sock = sock;
-	*slot = (uint32_t)*ud + 1;
-	return 0;
-}
-
 uint64_t asyncrt_slot_ud(struct asyncrt_rt *rt, uint32_t slot)
 {
 	return (uint64_t)rt_slot(rt, slot - 1)->gen << 32 | (slot - 1);
@@ -136,10 +124,9 @@ void asyncrt_slot_free(struct asyncrt_rt *rt, uint32_t idx)
 	struct asyncrt_slot *s = rt_slot(rt, idx);
 
 	s->op = NULL;
-	s->sock = NULL;
 	s->busy = 0;
-	/* Skip the generation that would make a user_data of all ones. */
-	if (++s->gen == UINT32_MAX)
+	/* Below bit 31, so a slot's user_data is never a socket's. */
+	if (++s->gen == ASYNCRT_SLOT_GEN_END)
 		s->gen = 1;
 	s->next_free = rt->free_slot;
 	rt->free_slot = idx + 1;
@@ -175,27 +162,26 @@ static void rt_complete(struct asyncrt_rt *rt, const struct asyncrt_cqe *cqe)
 	struct asyncrt_op *op;
 
 	rt->m.completions++;
-	if (cqe->user_data == ASYNCRT_UD_INTERNAL)
-		return;
-	if (idx >= rt->nchunks * ASYNCRT_SLOT_CHUNK)
-		return;
-	s = rt_slot(rt, idx);
-	if (s->gen != cqe->user_data >> 32 || !s->busy)
-		return;
-	if (s->sock) {
-		struct asyncrt_socket *sock = s->sock;
+	if (cqe->user_data & ASYNCRT_UD_SOCK) {
+		struct asyncrt_socket *sock;
 
+		if (cqe->user_data == ASYNCRT_UD_INTERNAL)
+			return;
+		sock = (struct asyncrt_socket *)(uintptr_t)(cqe->user_data & ~(ASYNCRT_UD_SOCK | 1));
 		/* Readiness of a live socket, nearly every one: no call. */
 		if (more && cqe->res > 0 && !sock->closed) {
 			sock->ready |= (uint32_t)cqe->res;
 			asyncrt_sock_wake(sock, sock->ready);
 			return;
 		}
-		if (!more)
-			asyncrt_slot_free(rt, idx);
-		asyncrt_sock_event(rt, sock, idx, cqe->res, more);
+		asyncrt_sock_event(rt, sock, cqe->user_data & 1, cqe->res, more);
 		return;
 	}
+	if (idx >= rt->nchunks * ASYNCRT_SLOT_CHUNK)
+		return;
+	s = rt_slot(rt, idx);
+	if (s->gen != cqe->user_data >> 32 || !s->busy)
+		return;
 	op = s->op;
 	if (!op && !more && s->wait_fd >= 0 && cqe->res == 0) {
 		/* A WAIT dropped too late was woken: hand the wake-up on. */

@@ -71,8 +71,7 @@ static inline void asyncrt_list_unlink(struct asyncrt_link *n)
  */
 struct asyncrt_slot {
 	struct asyncrt_op *op;		/* NULL: orphaned, awaiting its end */
-	struct asyncrt_socket *sock;	/* or a socket's multishot POLL */
-	uint32_t gen;
+	uint32_t gen;			/* below 2^31: see ASYNCRT_UD_SOCK */
 	uint32_t next_free;		/* 1 + index, 0 ends the free list */
 	uint32_t busy;			/* an entry is in flight */
 	int32_t wait_fd;		/* orphaned WAIT: its queue, else -1 */
@@ -93,6 +92,16 @@ struct asyncrt_ctl {
 #define ASYNCRT_SLOT_CHUNK	4096
 /* user_data of the runtime's own CANCEL entries: never a slot's. */
 #define ASYNCRT_UD_INTERNAL	(~0ULL)
+/*
+ * A registered socket's POLL entries carry no slot: their user_data is
+ * this bit, the socket's address and 1 for the POLLOUT oneshot (0 for the
+ * POLLIN multishot), so a readiness completion finds its socket without a
+ * table lookup. The socket stays allocated until the terminal completions
+ * of both (socket.c), so the address is never stale. Slot generations
+ * stay below 2^31, so a slot's user_data never has the bit.
+ */
+#define ASYNCRT_UD_SOCK		(1ULL << 63)
+#define ASYNCRT_SLOT_GEN_END	(1U << 31)
 
 /* op->state */
 enum {
@@ -185,8 +194,8 @@ struct asyncrt_socket {
 	struct asyncrt_link owaiters;	/* for POLLOUT: writes, connects */
 	int fd;
 	uint32_t ready;
-	uint32_t slot;			/* 1 + slot index while POLLIN is armed */
-	uint32_t oslot;			/* the same for the POLLOUT oneshot */
+	uint32_t slot;			/* 1 while the POLLIN entry is armed */
+	uint32_t oslot;			/* 1 while the POLLOUT oneshot is */
 	int32_t err;			/* the POLL could not stay armed: why */
 	uint8_t io_flags;		/* ASYNCRT_TRY_* for asyncrt_io_try() */
 	uint8_t closed;
@@ -226,8 +235,6 @@ static inline void __asyncrt_wake(struct asyncrt_task *t)
 }
 
 /* rt.c */
-int asyncrt_slot_alloc_sock(struct asyncrt_rt *rt, struct asyncrt_socket *sock,
-			    uint32_t *slot, uint64_t *ud);
 uint64_t asyncrt_slot_ud(struct asyncrt_rt *rt, uint32_t slot);
 struct asyncrt_sqe *asyncrt_rt_get_sqe(struct asyncrt_rt *rt);
 int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *ud);
@@ -305,8 +312,14 @@ static inline void asyncrt_sock_wake(struct asyncrt_socket *sock, uint32_t bits)
 
 /* socket.c */
 void asyncrt_sock_io_drop(struct asyncrt_io *io);
-void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, uint32_t idx,
+void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, int out,
 			int32_t res, int more);
+
+/* The user_data of @sock's POLLIN entry, or with @out its POLLOUT one. */
+static inline uint64_t asyncrt_sock_ud(const struct asyncrt_socket *sock, int out)
+{
+	return ASYNCRT_UD_SOCK | (uintptr_t)sock | (out ? 1 : 0);
+}
 void asyncrt_sockets_free(struct asyncrt_rt *rt);
 
 #endif /* _ASYNCRT_RT_INTERNAL_H */

@@ -138,9 +138,9 @@ int asyncrt_socket_close(struct asyncrt_socket *sock)
 		return ret;
 	}
 	if (sock->slot)
-		asyncrt_rt_cancel(sock->rt, asyncrt_slot_ud(sock->rt, sock->slot));
+		asyncrt_rt_cancel(sock->rt, asyncrt_sock_ud(sock, 0));
 	if (sock->oslot)
-		asyncrt_rt_cancel(sock->rt, asyncrt_slot_ud(sock->rt, sock->oslot));
+		asyncrt_rt_cancel(sock->rt, asyncrt_sock_ud(sock, 1));
 	/* Outside the loop nobody would submit it: the POLL holds the file. */
 	if (!sock->rt->in_loop)
 		asyncrt_rt_settle(sock->rt);
@@ -161,20 +161,20 @@ void asyncrt_sockets_free(struct asyncrt_rt *rt)
 }
 
 /*
- * A completion of one of the socket's POLL entries, slot @idx (already
- * freed if !more): the POLLIN multishot or the POLLOUT oneshot.
+ * A completion of one of the socket's POLL entries that rt_complete()
+ * does not handle itself: the POLLOUT oneshot's (@out), or the POLLIN
+ * multishot's last, or one for a closed socket.
  */
-void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, uint32_t idx,
+void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, int out,
 			int32_t res, int more)
 {
-	int out = sock->oslot == idx + 1;
-
-	ASYNCRT_UNUSED(rt);
 	if (!more) {
 		if (out)
 			sock->oslot = 0;
 		else
 			sock->slot = 0;
+		rt->nslots--;
+		rt->m.ops_inflight--;
 	}
 	if (sock->closed) {
 		if (!sock->slot && !sock->oslot)
@@ -195,24 +195,21 @@ void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, uint
 /* Arm the POLLIN multishot, or with @out the POLLOUT oneshot; 0 or -errno. */
 static ASYNCRT_COLD int sock_arm(struct asyncrt_socket *sock, struct asyncrt_rt *rt, int out)
 {
-	uint32_t *slot = out ? &sock->oslot : &sock->slot;
-	struct asyncrt_sqe *sqe;
-	uint64_t ud;
-	int ret;
+	struct asyncrt_sqe *sqe = asyncrt_rt_get_sqe(rt);
 
-	ret = asyncrt_slot_alloc_sock(rt, sock, slot, &ud);
-	if (ret)
-		return ret;
-	sqe = asyncrt_rt_get_sqe(rt);
-	if (!sqe) {
-		asyncrt_slot_free(rt, *slot - 1);
-		*slot = 0;
+	if (!sqe)
 		return -EBUSY;
+	if (out) {
+		asyncrt_prep_poll(sqe, sock->fd, POLLOUT, 0, asyncrt_sock_ud(sock, 1));
+		sock->oslot = 1;
+	} else {
+		asyncrt_prep_poll(sqe, sock->fd, POLLIN, ASYNCRT_POLL_MULTI,
+				  asyncrt_sock_ud(sock, 0));
+		sock->slot = 1;
 	}
-	if (out)
-		asyncrt_prep_poll(sqe, sock->fd, POLLOUT, 0, ud);
-	else
-		asyncrt_prep_poll(sqe, sock->fd, POLLIN, ASYNCRT_POLL_MULTI, ud);
+	/* In flight, as a slot's entry would be: block_on's deadlock test counts it. */
+	rt->nslots++;
+	rt->m.ops_inflight++;
 	rt->m.ops_submitted++;
 	return 0;
 }
@@ -305,9 +302,9 @@ static ASYNCRT_COLD enum asyncrt_poll sock_io_fail(struct asyncrt_io *io, struct
  * across it: fewer registers to save than sock_io_poll() needs.
  */
 static ASYNCRT_NOINLINE enum asyncrt_poll sock_read(struct asyncrt_io *io,
-						    struct asyncrt_socket *sock,
 						    struct asyncrt_cx *cx, long *res)
 {
+	struct asyncrt_socket *sock = io->s.sock;
 	ssize_t n;
 
 	sock_io_unhook(io);
@@ -361,7 +358,7 @@ enum asyncrt_poll asyncrt_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx, 
 	if (sock) {
 		if (io->kind == ASYNCRT_IO_READ) {
 			if (sock->ready & ASYNCRT_SOCK_IN)
-				return sock_read(io, sock, cx, res);
+				return sock_read(io, cx, res);
 			if (sock->slot && !sock->err)
 				return sock_io_wait(io, &sock->waiters, cx);
 		} else if (io->kind == ASYNCRT_IO_WRITE_ALL && (sock->ready & ASYNCRT_SOCK_OUT) &&
