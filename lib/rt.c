@@ -168,10 +168,14 @@ static void rt_complete(struct asyncrt_rt *rt, const struct asyncrt_cqe *cqe)
 		if (cqe->user_data == ASYNCRT_UD_INTERNAL)
 			return;
 		sock = (struct asyncrt_socket *)(uintptr_t)(cqe->user_data & ~(ASYNCRT_UD_SOCK | 1));
-		/* Readiness of a live socket, nearly every one: no call. */
+		/*
+		 * Readiness of a live socket, nearly every one: no call. What the
+		 * POLLIN entry reports wakes whom it satisfies (a writer never
+		 * waits while POLLOUT is marked ready, so no other bit would).
+		 */
 		if (more && cqe->res > 0 && !sock->closed) {
 			sock->ready |= (uint32_t)cqe->res;
-			asyncrt_sock_wake(sock, sock->ready);
+			asyncrt_sock_wake(sock, (uint32_t)cqe->res);
 			return;
 		}
 		asyncrt_sock_event(rt, sock, cqe->user_data & 1, cqe->res, more);

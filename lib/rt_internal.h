@@ -181,17 +181,20 @@ static inline int asyncrt_task_running(const struct asyncrt_task *t)
  * and not since disproved by a system call that would block (0 once
  * closed); @slot names the armed multishot POLLIN entry, @oslot the
  * POLLOUT oneshot armed while a writer waits. Readers and acceptors wait
- * on @waiters, writers and connects on @owaiters (io->s.wait, io->waiting
- * set while hooked), so a readiness completion wakes a list without asking
- * each future what it waits for. A closed socket with a POLL still in
+ * on @waiters, writers and connects on @owaiters, so a readiness
+ * completion wakes a list without asking each future what it waits for.
+ * Each is a stack linked through io->s.wait.next (NULL ends it;
+ * io->waiting is set while hooked): a completion takes a whole stack, and
+ * a hook or that wake-up costs a store or two. Only a future dropped while
+ * hooked, rare, walks its stack to leave it. A closed socket with a POLL still in
  * flight stays allocated (closed set, @err -EBADF, no waiters) until that
  * POLL's terminal completion, so no completion ever finds freed memory.
  */
 struct asyncrt_socket {
 	struct asyncrt_rt *rt;
 	struct asyncrt_link node;	/* in rt->sockets */
-	struct asyncrt_link waiters;	/* for POLLIN: reads, accepts */
-	struct asyncrt_link owaiters;	/* for POLLOUT: writes, connects */
+	struct asyncrt_link *waiters;	/* for POLLIN: reads, accepts */
+	struct asyncrt_link *owaiters;	/* for POLLOUT: writes, connects */
 	int fd;
 	uint32_t ready;
 	uint32_t slot;			/* 1 while the POLLIN entry is armed */
@@ -285,21 +288,21 @@ static inline uint32_t asyncrt_io_ready_mask(const struct asyncrt_io *io)
 	return asyncrt_io_events(io) == POLLOUT ? ASYNCRT_SOCK_OUT : ASYNCRT_SOCK_IN;
 }
 
-/* Unhook every future on @head and wake its task. */
-static inline void asyncrt_sock_wake_list(struct asyncrt_link *head)
+/* Unhook every future on the stack @head and wake its task. */
+static inline void asyncrt_sock_wake_list(struct asyncrt_link **head)
 {
-	struct asyncrt_link *l = head->next;
+	struct asyncrt_link *l = *head;
 
-	if (l == head)
+	if (!l)
 		return;
+	*head = NULL;
 	do {
 		struct asyncrt_io *io = asyncrt_container_of(l, struct asyncrt_io, s.wait);
 
 		l = l->next;
 		io->waiting = 0;
 		__asyncrt_wake(io->fut.task);
-	} while (l != head);
-	asyncrt_list_init(head);
+	} while (l);
 }
 
 static inline void asyncrt_sock_wake(struct asyncrt_socket *sock, uint32_t bits)

@@ -91,8 +91,6 @@ int asyncrt_socket_open(struct asyncrt_rt *rt, int fd, struct asyncrt_socket **o
 	/* Optimistic: the first operation tries its system call at once. */
 	sock->ready = POLLIN | POLLOUT;
 	sock->io_flags = fd_io_flags(fd);
-	asyncrt_list_init(&sock->waiters);
-	asyncrt_list_init(&sock->owaiters);
 	asyncrt_list_add_tail(&sock->node, &rt->sockets);
 	*out = sock;
 	return 0;
@@ -104,13 +102,15 @@ int asyncrt_socket_fd(const struct asyncrt_socket *sock)
 }
 
 /* @sock is closing: @head's futures get -EBADF on their next poll. */
-static void sock_detach(struct asyncrt_link *head)
+static void sock_detach(struct asyncrt_link **head)
 {
-	while (!asyncrt_list_empty(head)) {
-		struct asyncrt_io *io = asyncrt_container_of(head->next, struct asyncrt_io,
-							     s.wait);
+	struct asyncrt_link *l = *head;
 
-		asyncrt_list_del(&io->s.wait);
+	*head = NULL;
+	while (l) {
+		struct asyncrt_io *io = asyncrt_container_of(l, struct asyncrt_io, s.wait);
+
+		l = l->next;
 		io->waiting = 0;
 		io->s.sock = NULL;
 		asyncrt_wake(io->fut.task);
@@ -215,24 +215,36 @@ static ASYNCRT_COLD int sock_arm(struct asyncrt_socket *sock, struct asyncrt_rt 
 }
 
 /* Hook @io on @head, its socket's waiters, and park it on its task. */
-static inline enum asyncrt_poll sock_io_wait(struct asyncrt_io *io, struct asyncrt_link *head,
+static inline enum asyncrt_poll sock_io_wait(struct asyncrt_io *io, struct asyncrt_link **head,
 					     struct asyncrt_cx *cx)
 {
 	if (!io->waiting) {
-		asyncrt_list_add_tail(&io->s.wait, head);
+		io->s.wait.next = *head;
+		*head = &io->s.wait;
 		io->waiting = 1;
 	}
 	__asyncrt_future_park(&io->fut, cx);
 	return ASYNCRT_PENDING;
 }
 
+/* Still hooked (it is being dropped, or woken by another future): leave the stack. */
+static ASYNCRT_COLD void sock_io_leave(struct asyncrt_io *io)
+{
+	struct asyncrt_socket *sock = io->s.sock;
+	struct asyncrt_link **pp;
+
+	pp = asyncrt_io_events(io) == POLLOUT ? &sock->owaiters : &sock->waiters;
+	while (*pp != &io->s.wait)
+		pp = &(*pp)->next;
+	*pp = io->s.wait.next;
+	io->waiting = 0;
+}
+
 /* @io is done waiting: off its socket's waiters and its task. */
 static inline void sock_io_unhook(struct asyncrt_io *io)
 {
-	if (io->waiting) {
-		asyncrt_list_unlink(&io->s.wait);
-		io->waiting = 0;
-	}
+	if (io->waiting)
+		sock_io_leave(io);
 	__asyncrt_future_unpark(&io->fut);
 }
 
