@@ -4,7 +4,8 @@
  * POLL armed per socket: a thousand ping-pongs cost one entry per socket;
  * readiness reported while no task waits is kept, not lost; a large
  * write_all/read_exact over TCP waits for room and bytes; the abort of a
- * task blocked in a read joins -ECANCELED and leaves the socket usable;
+ * task blocked in a read joins -ECANCELED and leaves the socket usable,
+ * and aborting two of three readers leaves the third one waiting;
  * close with the POLL in flight detaches its waiters (-EBADF) and the
  * entry ends, for a reader's POLLIN and a writer's POLLOUT; POLLOUT is armed
  * only while a writer waits (a unix socket's ping-pong costs two readiness
@@ -283,6 +284,61 @@ TEST_F(sock, abort_of_task_blocked_in_read_joins_ecanceled)
 	EXPECT_EQ(2, res);
 	EXPECT_STREQ("ok", buf);
 	EXPECT_EQ(1, metrics(self->rt).ops_submitted);
+}
+
+/*
+ * Three readers wait on s[1]; the first two are aborted, so their futures
+ * leave the socket's waiters from under (and beside) the third's. Bytes
+ * that come then reach the third reader.
+ */
+struct abort_two {
+	struct asyncrt_co co;
+	struct sock_task t[3];
+	struct asyncrt_task *h[3];
+	struct asyncrt_join j;
+	int wfd, i;
+	long r[3];
+};
+
+static enum asyncrt_poll abort_two(struct asyncrt_cx *cx, void *state, long *res)
+{
+	struct abort_two *a = state;
+
+	asyncrt_co_begin(&a->co);
+	for (a->i = 0; a->i < 3; a->i++)
+		asyncrt_spawn(cx->rt, sock_task, &a->t[a->i], sizeof(a->t[a->i]), &a->h[a->i]);
+	asyncrt_co_yield(&a->co, cx);
+	asyncrt_co_yield(&a->co, cx);
+	asyncrt_task_abort(a->h[0]);
+	asyncrt_task_abort(a->h[1]);
+	if (write(a->wfd, "ok", 2) != 2)
+		asyncrt_co_return(&a->co, res, -EIO);
+	for (a->i = 0; a->i < 3; a->i++) {
+		asyncrt_join_init(&a->j, a->h[a->i]);
+		asyncrt_co_await(&a->co, asyncrt_join_poll(&a->j, cx, &a->r[a->i]));
+	}
+	asyncrt_co_end(&a->co, res);
+}
+
+TEST_F(sock, abort_of_two_of_three_readers_leaves_the_third_waiting)
+{
+	struct abort_two a = { 0 };
+	char buf[3][8] = { { 0 } };
+	long res = -1;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		a.t[i] = (struct sock_task){ .kind = 0, .s = self->s[1], .buf = buf[i], .len = 8 };
+	a.wfd = asyncrt_socket_fd(self->s[0]);
+	ASSERT_EQ(0, asyncrt_block_on(self->rt, abort_two, &a, 0, &res));
+	EXPECT_EQ(0, res);
+	EXPECT_EQ(-ECANCELED, a.r[0]);
+	EXPECT_EQ(-ECANCELED, a.r[1]);
+	EXPECT_EQ(2, a.r[2]);
+	EXPECT_STREQ("ok", buf[2]);
+	/* One POLLIN entry served all three. */
+	EXPECT_EQ(1, metrics(self->rt).ops_submitted);
+	EXPECT_EQ(1, metrics(self->rt).ops_inflight);
 }
 
 /* A reader waits on s[1]; another task closes s[1] under it. */
