@@ -114,11 +114,6 @@ int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *u
 	return 0;
 }
 
-uint64_t asyncrt_slot_ud(struct asyncrt_rt *rt, uint32_t slot)
-{
-	return (uint64_t)rt_slot(rt, slot - 1)->gen << 32 | (slot - 1);
-}
-
 void asyncrt_slot_free(struct asyncrt_rt *rt, uint32_t idx)
 {
 	struct asyncrt_slot *s = rt_slot(rt, idx);
@@ -516,17 +511,17 @@ int asyncrt_spawn(struct asyncrt_rt *rt, asyncrt_task_fn fn, const void *init,
 
 static void task_poll(struct asyncrt_rt *rt, struct asyncrt_task *t)
 {
-	struct asyncrt_cx cx = { .rt = rt, .task = t };
 	enum asyncrt_poll p;
 	long res = 0;
 
 	/* t->queued says whether t->run is linked: no need to reset it. */
 	asyncrt_list_unlink(&t->run);
 	t->queued = 0;
-	rt->current = t;
+	/* The loop's own cx: its task field says which task runs, no copy to build. */
+	rt->cx.task = t;
 	rt->m.polls++;
-	p = t->fn(&cx, t->state, &res);
-	rt->current = NULL;
+	p = t->fn(&rt->cx, t->state, &res);
+	rt->cx.task = NULL;
 	if (t->abort_pending)
 		task_abort_now(t);
 	else if (p == ASYNCRT_READY)
@@ -613,6 +608,7 @@ int asyncrt_rt_create(struct asyncrt_rt **out, const struct asyncrt_rt_config *c
 	ret = asyncrt_probe_ops(&rt->ops);
 	if (ret)
 		goto err_ring;
+	rt->cx.rt = rt;
 	asyncrt_list_init(&rt->runq);
 	asyncrt_list_init(&rt->tasks);
 	asyncrt_list_init(&rt->zombies);

@@ -154,7 +154,7 @@ struct asyncrt_rt {
 	struct asyncrt_link runq;
 	struct asyncrt_link tasks;	/* not finished */
 	struct asyncrt_link zombies;	/* finished, held by a handle */
-	struct asyncrt_task *current;	/* the task being polled */
+	struct asyncrt_cx cx;		/* cx.task: the task being polled, or NULL */
 	struct asyncrt_slot **chunks;
 	uint32_t nchunks;
 	uint32_t free_slot;		/* 1 + index, 0: none free */
@@ -173,7 +173,7 @@ struct asyncrt_rt {
 /* Is @t being polled (so an abort must wait for its poll to return)? */
 static inline int asyncrt_task_running(const struct asyncrt_task *t)
 {
-	return t->rt && t->rt->current == t;
+	return t->rt && t->rt->cx.task == t;
 }
 
 /*
@@ -228,17 +228,24 @@ static inline void __asyncrt_future_unpark(struct asyncrt_future *f)
 	f->task = NULL;
 }
 
-static inline void __asyncrt_wake(struct asyncrt_task *t)
+/* Queue @t, which exists and has not finished (a future is parked on it). */
+static inline void __asyncrt_wake_live(struct asyncrt_task *t)
 {
-	if (!t || t->queued || t->done)
+	if (t->queued)
 		return;
 	t->queued = 1;
 	t->rt->m.wakes++;
 	asyncrt_list_add_tail(&t->run, &t->rt->runq);
 }
 
+static inline void __asyncrt_wake(struct asyncrt_task *t)
+{
+	if (!t || t->done)
+		return;
+	__asyncrt_wake_live(t);
+}
+
 /* rt.c */
-uint64_t asyncrt_slot_ud(struct asyncrt_rt *rt, uint32_t slot);
 struct asyncrt_sqe *asyncrt_rt_get_sqe(struct asyncrt_rt *rt);
 int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *ud);
 void asyncrt_slot_free(struct asyncrt_rt *rt, uint32_t idx);
@@ -301,7 +308,8 @@ static inline void asyncrt_sock_wake_list(struct asyncrt_link **head)
 
 		l = l->next;
 		io->waiting = 0;
-		__asyncrt_wake(io->fut.task);
+		/* Hooked means parked on a live task: only queued can stop the wake. */
+		__asyncrt_wake_live(io->fut.task);
 	} while (l);
 }
 
