@@ -162,7 +162,7 @@ static void rt_complete(struct asyncrt_rt *rt, const struct asyncrt_cqe *cqe)
 
 		if (cqe->user_data == ASYNCRT_UD_INTERNAL)
 			return;
-		sock = (struct asyncrt_socket *)(uintptr_t)(cqe->user_data & ~(ASYNCRT_UD_SOCK | 1));
+		sock = asyncrt_ud_sock(cqe->user_data);
 		/*
 		 * Readiness of a live socket, nearly every one: no call. What the
 		 * POLLIN entry reports wakes whom it satisfies (a writer never

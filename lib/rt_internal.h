@@ -204,6 +204,18 @@ struct asyncrt_socket {
 	uint8_t closed;
 };
 
+/* The user_data of @sock's POLLIN entry, or with @out its POLLOUT one. */
+static inline uint64_t asyncrt_sock_ud(const struct asyncrt_socket *sock, int out)
+{
+	return ASYNCRT_UD_SOCK | (uintptr_t)sock | (out ? 1 : 0);
+}
+
+/* The socket a POLL entry's @ud names. */
+static inline struct asyncrt_socket *asyncrt_ud_sock(uint64_t ud)
+{
+	return (struct asyncrt_socket *)(uintptr_t)(ud & ~(ASYNCRT_UD_SOCK | 1));
+}
+
 /*
  * The bodies of asyncrt_future_park(), asyncrt_future_unpark() and
  * asyncrt_wake(), inline for the library's own hot path: a registered
@@ -325,12 +337,6 @@ static inline void asyncrt_sock_wake(struct asyncrt_socket *sock, uint32_t bits)
 void asyncrt_sock_io_drop(struct asyncrt_io *io);
 void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, int out,
 			int32_t res, int more);
-
-/* The user_data of @sock's POLLIN entry, or with @out its POLLOUT one. */
-static inline uint64_t asyncrt_sock_ud(const struct asyncrt_socket *sock, int out)
-{
-	return ASYNCRT_UD_SOCK | (uintptr_t)sock | (out ? 1 : 0);
-}
 void asyncrt_sockets_free(struct asyncrt_rt *rt);
 
 #endif /* _ASYNCRT_RT_INTERNAL_H */
