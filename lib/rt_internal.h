@@ -179,16 +179,17 @@ static inline int asyncrt_task_running(const struct asyncrt_task *t)
 /*
  * A registered socket (socket.c). @ready holds the POLL bits last reported
  * and not since disproved by a system call that would block (0 once
- * closed); @slot names the armed multishot POLLIN entry, @oslot the
- * POLLOUT oneshot armed while a writer waits. Readers and acceptors wait
- * on @waiters, writers and connects on @owaiters, so a readiness
- * completion wakes a list without asking each future what it waits for.
- * Each is a stack linked through io->s.wait.next (NULL ends it;
- * io->waiting is set while hooked): a completion takes a whole stack, and
- * a hook or that wake-up costs a store or two. Only a future dropped while
- * hooked, rare, walks its stack to leave it. A closed socket with a POLL still in
- * flight stays allocated (closed set, @err -EBADF, no waiters) until that
- * POLL's terminal completion, so no completion ever finds freed memory.
+ * closed); @slot is set while the multishot POLLIN entry is armed, @oslot
+ * while the POLLOUT oneshot a waiting writer armed is. Readers and
+ * acceptors wait on @waiters, writers and connects on @owaiters, so a
+ * readiness completion wakes a list without asking each future what it
+ * waits for. Each is a stack linked through io->s.wait.next (NULL ends
+ * it; io->waiting is set while hooked): a completion takes a whole stack,
+ * and a hook or that wake-up costs a store or two. Only a future dropped
+ * while hooked, rare, walks its stack to leave it. A closed socket with a
+ * POLL still in flight stays allocated (closed set, @err -EBADF, no
+ * waiters) until that POLL's terminal completion, so no completion ever
+ * finds freed memory.
  */
 struct asyncrt_socket {
 	struct asyncrt_rt *rt;
