@@ -174,6 +174,11 @@ typedef void (*asyncrt_task_drop_fn)(void *state);
 
 int asyncrt_rt_create(struct asyncrt_rt **rt, const struct asyncrt_rt_config *cfg);
 void asyncrt_rt_destroy(struct asyncrt_rt *rt);
+/*
+ * The runtime's own ring. An entry a program submits on it must carry
+ * user_data ~0, which the runtime ignores: any other value names one of
+ * the runtime's futures or sockets.
+ */
 struct asyncrt_ring *asyncrt_rt_ring(struct asyncrt_rt *rt);
 uint32_t asyncrt_rt_ops(const struct asyncrt_rt *rt);
 
