@@ -425,9 +425,9 @@ struct asyncrt_io {
 			struct asyncrt_link wait;	/* on the socket's waiters */
 		} s;
 	};
-	int fd;
+	int fd;					/* a socket's: set by the slow path */
 	uint8_t kind;
-	uint8_t waiting;
+	uint8_t waiting;			/* internal: poll in flight, or on s.wait */
 	uint8_t on_sock;			/* internal: s, not poll */
 	void *buf;
 	size_t len;
