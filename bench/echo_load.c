@@ -24,6 +24,19 @@
  *	client_cpu_pct, sys_cpu_pct, trips_total (warm-up included), and
  *	with a server pid server_cpu_pct, kthread_cpu_pct, server_ns_per_rtt,
  *	client_ns_per_rtt, guest_ns_per_rtt
+ *
+ * Interleaved: echo_load <implA>,<implB> <portA>,<portB> <conns> <ms> [size]
+ * opens @conns connections to each of two servers that run side by side
+ * and drives one server at a time, in slices of ECHO_SLICE_MS (default
+ * 200) ms in the order ABBA BAAB ..., until each has had @ms of slices
+ * (after one unrecorded slice each). A slice pings all of its
+ * connections, re-pings until its time is up, then lets the echoes in
+ * flight come back unpinged and uncounted, so the other server starts
+ * from quiet. Runs of whole seconds, one server after the other, drift
+ * with the host by more than the servers differ (pairs of runs 0.5-1.7x
+ * apart); adjacent slices share the host's state. Each slice pair prints
+ * rtt_per_s (and with ECHO_SERVER_PID=<pidA>,<pidB> server_ns_per_rtt) as
+ * one repetition of each side, which report.py pairs by their order.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -192,6 +205,158 @@ static unsigned long long kthreads_ns(void)
 	return ns;
 }
 
+/* @conns connections to @port, each watched for EPOLLIN by @ep. */
+static void connect_all(int ep, struct peer *peers, size_t conns, uint16_t port)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	size_t i;
+
+	for (i = 0; i < conns; i++) {
+		peers[i].fd = dial(port);
+		ev.data.ptr = &peers[i];
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, peers[i].fd, &ev))
+			bench_die("epoll_ctl", errno);
+	}
+}
+
+static void setup(size_t conns)
+{
+	struct rlimit rl = { 2 * conns + 64, 2 * conns + 64 };
+	size_t i;
+
+	if (!conns || conns > 100000 || !size || size > 65536)
+		bench_die("conns/size", EINVAL);
+	if (2 * conns + 64 > 1024 && setrlimit(RLIMIT_NOFILE, &rl))
+		bench_die("setrlimit", errno);
+	msg = malloc(size);
+	buf = malloc(size);
+	if (!msg || !buf)
+		bench_die("setup", ENOMEM);
+	for (i = 0; i < size; i++)
+		msg[i] = 'a' + i % 26;
+}
+
+/* One of the two servers of an interleaved run. */
+struct side {
+	const char *impl;
+	long pid;		/* 0: its CPU is not measured */
+	int ep;
+	struct peer *peers;
+	uint64_t trips;		/* of the last slice */
+	unsigned long long ns;	/* the server's CPU over the last slice */
+};
+
+static unsigned long long side_ns(const struct side *s)
+{
+	/* The ring's kernel threads work for asyncrt only. */
+	return proc_ns(s->pid) + (strcmp(s->impl, "asyncrt") ? 0 : kthreads_ns());
+}
+
+/*
+ * One slice of @ms on @s's connections, which are all idle when it starts
+ * and when it ends: the round trips completed within @ms go to s->trips,
+ * the server's CPU over them to s->ns (read before the first ping and
+ * when the time is up, outside the window).
+ */
+static void slice(struct side *s, size_t conns, uint64_t ms)
+{
+	unsigned long long s0 = s->pid ? side_ns(s) : 0;
+	uint64_t t0 = bench_now_ns(), end = t0 + ms * 1000000ull, now, last;
+	struct epoll_event evs[256];
+	size_t busy = conns, i;
+	int n, k, over = 0;
+
+	s->trips = 0;
+	for (i = 0; i < conns; i++)
+		ping(&s->peers[i]);
+	last = t0;
+	while (busy) {
+		n = epoll_wait(s->ep, evs, 256, 100);
+		if (n < 0 && errno != EINTR)
+			bench_die("epoll_wait", errno);
+		now = bench_now_ns();
+		if (n > 0)
+			last = now;
+		else if (now - last > 2000000000ull)
+			bench_die("no echo for 2 s", ETIMEDOUT);
+		if (!over && now >= end) {
+			over = 1;
+			s->ns = s->pid ? side_ns(s) - s0 : 0;
+		}
+		for (k = 0; k < n; k++) {
+			struct peer *p = evs[k].data.ptr;
+
+			if (!pong(p))
+				continue;
+			if (over) {
+				busy--;
+			} else {
+				s->trips++;
+				ping(p);
+			}
+		}
+	}
+}
+
+static int interleaved(char **argv, size_t conns, uint64_t ms, const char *bench)
+{
+	uint64_t slice_ms = getenv("ECHO_SLICE_MS") ? atol(getenv("ECHO_SLICE_MS")) : 200;
+	const char *spid = getenv("ECHO_SERVER_PID");
+	char *impls = strdup(argv[1]), *ports = strdup(argv[2]), *pb = NULL;
+	struct side sides[2] = { 0 };
+	uint64_t pairs, i;
+	char param[24];
+	int j;
+
+	if (!impls || !ports || !slice_ms)
+		bench_die("interleaved: args", EINVAL);
+	sides[0].impl = strtok(impls, ",");
+	sides[1].impl = strtok(NULL, ",");
+	if (!sides[1].impl)
+		bench_die("interleaved: two impls", EINVAL);
+	if (spid) {
+		sides[0].pid = atol(spid);
+		pb = strchr(spid, ',');
+		sides[1].pid = pb ? atol(pb + 1) : 0;
+	}
+	pb = ports;
+	for (j = 0; j < 2; j++) {
+		char *p = strsep(&pb, ",");
+
+		if (!p || !atoi(p))
+			bench_die("interleaved: two ports", EINVAL);
+		sides[j].peers = calloc(conns, sizeof(struct peer));
+		sides[j].ep = epoll_create1(EPOLL_CLOEXEC);
+		if (!sides[j].peers || sides[j].ep < 0)
+			bench_die("setup", ENOMEM);
+		connect_all(sides[j].ep, sides[j].peers, conns, atoi(p));
+	}
+	/* Unrecorded: both servers see their connections busy once. */
+	slice(&sides[0], conns, slice_ms);
+	slice(&sides[1], conns, slice_ms);
+	pairs = ms / slice_ms ? ms / slice_ms : 1;
+	snprintf(param, sizeof(param), "%zu", conns);
+	for (i = 0; i < pairs; i++) {
+		/* ABBA BAAB: a drift over four slices hits both sides alike. */
+		int first = (i % 4 == 0 || i % 4 == 3) ? 0 : 1;
+
+		slice(&sides[first], conns, slice_ms);
+		slice(&sides[!first], conns, slice_ms);
+		for (j = 0; j < 2; j++) {
+			struct side *s = &sides[j];
+
+			bench_result(bench, s->impl, param, "rtt_per_s", s->trips * 1e3 / slice_ms);
+			if (s->pid && s->trips)
+				bench_result(bench, s->impl, param, "server_ns_per_rtt",
+					     (double)s->ns / s->trips);
+		}
+	}
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < conns; i++)
+			close(sides[j].peers[i].fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *impl = argc > 1 ? argv[1] : "epoll";
@@ -199,8 +364,7 @@ int main(int argc, char **argv)
 	size_t conns = bench_arg_u64(argc, argv, 3, 1), i;
 	uint64_t ms = bench_arg_u64(argc, argv, 4, 1000);
 	uint64_t warm = ms / 4 < 100 ? 100 : ms / 4, t0, now, trips = 0, last, all = 0;
-	struct rlimit rl = { conns + 64, conns + 64 };
-	struct epoll_event ev = { .events = EPOLLIN }, evs[256];
+	struct epoll_event evs[256];
 	unsigned long long b0, j0, b1, j1;
 	const char *bench = getenv("ECHO_BENCH");
 	const char *spid = getenv("ECHO_SERVER_PID");
@@ -214,24 +378,14 @@ int main(int argc, char **argv)
 	if (!bench || !*bench)
 		bench = "echo";
 	size = bench_arg_u64(argc, argv, 5, 64);
-	if (!conns || conns > 100000 || !size || size > 65536)
-		bench_die("conns/size", EINVAL);
-	if (conns + 64 > 1024 && setrlimit(RLIMIT_NOFILE, &rl))
-		bench_die("setrlimit", errno);
-	msg = malloc(size);
-	buf = malloc(size);
+	setup(conns);
+	if (strchr(impl, ',') && argc > 2)
+		return interleaved(argv, conns, ms, bench);
 	peers = calloc(conns, sizeof(*peers));
 	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (!msg || !buf || !peers || ep < 0)
+	if (!peers || ep < 0)
 		bench_die("setup", ENOMEM);
-	for (i = 0; i < size; i++)
-		msg[i] = 'a' + i % 26;
-	for (i = 0; i < conns; i++) {
-		peers[i].fd = dial(port);
-		ev.data.ptr = &peers[i];
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, peers[i].fd, &ev))
-			bench_die("epoll_ctl", errno);
-	}
+	connect_all(ep, peers, conns, port);
 	for (i = 0; i < conns; i++)
 		ping(&peers[i]);
 	t0 = last = bench_now_ns();

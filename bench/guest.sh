@@ -9,7 +9,7 @@
 #   asyncrt.bench=quick|full   sizes and repetitions (default quick)
 #   asyncrt.only=a,b           only these benchmarks (nop, kspawn, kscale,
 #                              kmem, tscale, lateness, klateness, wake,
-#                              uspawn, storm, echo, echocap; callgrind,
+#                              uspawn, storm, echo, echocap, echoab; callgrind,
 #                              echogrind, trace, perf)
 
 cd /bench || exit 1
@@ -20,12 +20,12 @@ only=$(cmd only)
 if [ "$size" = full ]; then
 	REPS=5 NOP_MS=1000 SPAWN_MS=1000 KSCALE=1000000 KMEM=1000000
 	TSCALE="1000 10000 100000 1000000" LAT_N=100000 KLAT_N=100000 WAKE_N=20000
-	USPAWN_N=1000000 STORM_N=100000 ECHO_MS=2000
+	USPAWN_N=1000000 STORM_N=100000 ECHO_MS=2000 ECHO_AB_MS=20000
 else
 	size=quick
 	REPS=3 NOP_MS=300 SPAWN_MS=300 KSCALE=100000 KMEM=100000
 	TSCALE="1000 10000 100000" LAT_N=5000 KLAT_N=5000 WAKE_N=5000
-	USPAWN_N=100000 STORM_N=100000 ECHO_MS=1000
+	USPAWN_N=100000 STORM_N=100000 ECHO_MS=1000 ECHO_AB_MS=6000
 fi
 ECHO_CONNS="1 64 1000"
 # Server-bound echo (echocap): each server in turn gets the same CPU share,
@@ -250,6 +250,44 @@ if want echo || want echocap; then
 		done
 	else
 		say "server-capped echo not measured: no cgroup v2 cpu controller"
+	fi
+fi
+
+# Interleaved echo: both servers run side by side and echo_load drives one
+# at a time in 200 ms slices, ABBA BAAB ... (see bench/echo_load.c), so the
+# host's drift, which moves whole runs by more than the servers differ,
+# hits adjacent slices alike. Once with the servers capped as above (both
+# in the one cgroup, on CPU 1; only the driven one uses its share), once
+# unpinned and uncapped as in the echo section. Each slice pair is a
+# repetition: report.py takes the median of the per-pair ratios and its
+# 95% confidence interval.
+echo_ab() { # echo_ab <conns> [<cap>]
+	capped=$2 load= pids=
+	spawn_server ./echo_server 7000 >/dev/null
+	pids=$pid
+	spawn_server ./echo_epoll 7001
+	pids=$pids,$pid
+	[ -n "$capped" ] && load="taskset -c 0"
+	ECHO_SERVER_PID=$pids ECHO_BENCH=echo_ab${capped:+_cap$capped} \
+		$load ./echo_load asyncrt,epoll 7000,7001 $1 $ECHO_AB_MS ||
+		echo "# interleaved echo $1 ${capped:+capped at $capped% }failed"
+	kill ${pids%,*} ${pids#*,}
+	wait ${pids%,*} ${pids#*,} 2>/dev/null
+}
+
+if want echoab; then
+	ulimit -n 65536
+	for c in $ECHO_CAP_CONNS; do
+		say "echo interleaved, $c connections, $ECHO_AB_MS ms of 200 ms slices each"
+		echo_ab $c
+	done
+	if echo_cap $ECHO_CAPS; then
+		for c in $ECHO_CAP_CONNS; do
+			say "echo interleaved, servers capped at $ECHO_CAPS% of CPU 1, $c connections"
+			echo_ab $c $ECHO_CAPS
+		done
+	else
+		say "server-capped interleaved echo not measured: no cgroup v2 cpu controller"
 	fi
 fi
 

@@ -10,6 +10,7 @@ CDF points (cdf.csv), and PNG plots drawn by gnuplot.
 import argparse
 import csv
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -74,6 +75,12 @@ TABLE = [
     ("echo server CPU/round trip, 1000 conns, 50% CPU", "echo_cap50", "1000", "server_ns_per_rtt", "epoll", None, None, "ns"),
     ("echo client CPU, 64 conns, server at 50% CPU", "echo_cap50", "64", "client_cpu_pct", "epoll", None, None, "%"),
     ("echo client CPU, 1000 conns, server at 50% CPU", "echo_cap50", "1000", "client_cpu_pct", "epoll", None, None, "%"),
+    ("echo interleaved round trips/s, 64 conns", "echo_ab", "64", "rtt_per_s", "epoll", "min", 1.0, "/s"),
+    ("echo interleaved round trips/s, 1000 conns", "echo_ab", "1000", "rtt_per_s", "epoll", "min", 1.0, "/s"),
+    ("echo interleaved, servers at 50% CPU, 64 conns", "echo_ab_cap50", "64", "rtt_per_s", "epoll", "min", 1.0, "/s"),
+    ("echo interleaved, servers at 50% CPU, 1000 conns", "echo_ab_cap50", "1000", "rtt_per_s", "epoll", "min", 1.0, "/s"),
+    ("echo interleaved server CPU/round trip, 64 conns, 50% CPU", "echo_ab_cap50", "64", "server_ns_per_rtt", "epoll", None, None, "ns"),
+    ("echo interleaved server CPU/round trip, 1000 conns, 50% CPU", "echo_ab_cap50", "1000", "server_ns_per_rtt", "epoll", None, None, "ns"),
     ("kernel echo round trips/s, 1 conn", "echo", "1", "rtt_per_s", "epoll", None, None, "/s"),
     ("kernel echo round trips/s, 64 conns", "echo", "64", "rtt_per_s", "epoll", None, None, "/s"),
     ("kernel echo round trips/s, 1000 conns", "echo", "1000", "rtt_per_s", "epoll", None, None, "/s"),
@@ -92,7 +99,7 @@ SIDE_IMPL = {"kernel bytes/pending sleep task": "asyncrt_sleep",
 # (guest.sh's pair()): their ratio is the median of the per-repetition
 # ratios, so a slow stretch of the shared host, which hits both members of
 # a pair alike, moves the ratio less than it moves either median.
-PAIRED = {"echo_cap50"}
+PAIRED = {"echo_cap50", "echo_ab", "echo_ab_cap50"}
 
 NOT_MEASURED = []
 # Said only when a run has no figure for them.
@@ -102,6 +109,8 @@ MAYBE_MISSING = [
     ("echo", "asyncrt", "echo round trips, examples/echo_server vs epoll (bench echo)"),
     ("echo", "kecho", "kernel echo server (asyncrt_kecho.ko absent or failed to load)"),
     ("echo_cap50", "asyncrt", "server-capped echo, cgroup v2 cpu.max (bench echocap)"),
+    ("echo_ab", "asyncrt", "interleaved echo (bench echoab)"),
+    ("echo_ab_cap50", "asyncrt", "server-capped interleaved echo (bench echoab)"),
 ]
 
 
@@ -160,13 +169,47 @@ def fmt(v):
     return "%.4g" % v
 
 
-def paired_ratio(raw, bench, impl, peer, param, metric):
+def pair_ratios(raw, bench, impl, peer, param, metric):
     side = defaultdict(dict)
     for r in raw:
         if (r["bench"], r["param"], r["metric"]) == (bench, param, metric):
             side[r["impl"]][r["rep"]] = r["value"]
-    ratios = [v / side[peer][k] for k, v in side[impl].items() if side[peer].get(k)]
+    return sorted(v / side[peer][k] for k, v in side[impl].items() if side[peer].get(k))
+
+
+def paired_ratio(raw, bench, impl, peer, param, metric):
+    ratios = pair_ratios(raw, bench, impl, peer, param, metric)
     return statistics.median(ratios) if ratios else None
+
+
+def median_ci(xs):
+    """A distribution-free 95% confidence interval of the median of sorted
+    @xs: the order statistics x(k) and x(n+1-k), the widest pair with
+    P(Binomial(n, 1/2) < k) <= 2.5%. None below 6 values, where even the
+    extremes cover less than 95%."""
+    n = len(xs)
+    k, below = 0, 0.0
+    while True:
+        p = below + math.comb(n, k) / 2.0 ** n
+        if p > 0.025:
+            break
+        below, k = p, k + 1
+    if k == 0:
+        return None
+    return xs[k - 1], xs[n - k]
+
+
+def paired_cis(raw):
+    """For each target row of a paired bench: (label, n, median, lo, hi)."""
+    out = []
+    for label, bench, param, metric, peer, kind, tv, unit in TABLE:
+        if bench not in PAIRED or kind is None:
+            continue
+        ratios = pair_ratios(raw, bench, SIDE_IMPL.get(label, "asyncrt"), peer, param, metric)
+        ci = median_ci(ratios)
+        if ci:
+            out.append((label, len(ratios), statistics.median(ratios)) + ci)
+    return out
 
 
 def table(med, raw=()):
@@ -299,6 +342,8 @@ def main():
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(dict(kernel=a.kernel, mode=a.mode, command=a.command,
                        table=rows, not_measured=not_measured, raw=raw,
+                       paired_ci=[dict(metric=l, pairs=n, median=m, lo=lo, hi=hi)
+                                  for l, n, m, lo, hi in paired_cis(raw)],
                        medians=[dict(bench=k[0], impl=k[1], param=k[2], metric=k[3],
                                      median=v, reps=len(vals[k]))
                                 for k, v in sorted(med.items())],
@@ -309,6 +354,11 @@ def main():
     print_table(rows, a.out)
     print("\n(%s: ratio = median of the per-repetition ratios, each pair run back "
           "to back)" % ", ".join(sorted(PAIRED)))
+    cis = paired_cis(raw)
+    if cis:
+        print("\n95% confidence intervals of those medians (order statistics):")
+        for label, n, m, lo, hi in cis:
+            print("  %s: %.3fx over %d pairs, %.3f-%.3fx" % (label, m, n, lo, hi))
     if not_measured:
         print("\nnot measured in this run:\n  - " + "\n  - ".join(not_measured))
     plots(a.out, cdf, med)
