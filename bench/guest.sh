@@ -174,7 +174,7 @@ echo_run() {
 	case $1 in
 	asyncrt) port=7000; spawn_server ./echo_server $port >/dev/null ;;
 	epoll) port=7001; spawn_server ./echo_epoll $port ;;
-	kecho) port=7007 ;;
+	kecho | kecho_w1) port=7007 ;;
 	esac
 	[ -n "$capped" ] && load="taskset -c 0"
 	ECHO_SERVER_PID=$pid ECHO_BENCH=${capped:+echo_cap$capped} $load ./echo_load $1 $port $2 $ECHO_MS ||
@@ -202,6 +202,19 @@ if want echo; then
 		done
 	done
 	[ -n "$kecho" ] && rmmod asyncrt_kecho
+	# The kernel echo server again with one worker thread instead of one
+	# per CPU (see performance.rst, "Kernel echo"), after the others.
+	if [ -n "$kecho" ] && insmod /modules/asyncrt_kecho.ko workers=1; then
+		for c in $ECHO_CONNS; do
+			r=1
+			while [ $r -le $REPS ]; do
+				say "kernel echo, one worker, $c connections, rep $r/$REPS"
+				echo_run kecho_w1 $c
+				r=$((r + 1))
+			done
+		done
+		rmmod asyncrt_kecho
+	fi
 fi
 
 # Server-bound echo. In the echo section above both CPUs are busy: the

@@ -84,6 +84,9 @@ TABLE = [
     ("kernel echo round trips/s, 1 conn", "echo", "1", "rtt_per_s", "epoll", None, None, "/s"),
     ("kernel echo round trips/s, 64 conns", "echo", "64", "rtt_per_s", "epoll", None, None, "/s"),
     ("kernel echo round trips/s, 1000 conns", "echo", "1000", "rtt_per_s", "epoll", None, None, "/s"),
+    ("kernel echo, one worker, round trips/s, 1 conn", "echo", "1", "rtt_per_s", "epoll", None, None, "/s"),
+    ("kernel echo, one worker, round trips/s, 64 conns", "echo", "64", "rtt_per_s", "epoll", None, None, "/s"),
+    ("kernel echo, one worker, round trips/s, 1000 conns", "echo", "1000", "rtt_per_s", "epoll", None, None, "/s"),
 ]
 
 # Rows whose asyncrt side is not the impl called "asyncrt".
@@ -92,6 +95,9 @@ SIDE_IMPL = {"kernel bytes/pending sleep task": "asyncrt_sleep",
              "kernel echo round trips/s, 1 conn": "kecho",
              "kernel echo round trips/s, 64 conns": "kecho",
              "kernel echo round trips/s, 1000 conns": "kecho",
+             "kernel echo, one worker, round trips/s, 1 conn": "kecho_w1",
+             "kernel echo, one worker, round trips/s, 64 conns": "kecho_w1",
+             "kernel echo, one worker, round trips/s, 1000 conns": "kecho_w1",
              "kernel spawn+join/s, 1 thread, guest": "asyncrt_guest",
              "kernel spawn+join/s, all CPUs, guest": "asyncrt_guest"}
 

@@ -38,6 +38,11 @@ static uint backlog = 1024;
 module_param(backlog, uint, 0444);
 MODULE_PARM_DESC(backlog, "listen backlog (default 1024)");
 
+static uint workers;
+module_param(workers, uint, 0444);
+MODULE_PARM_DESC(workers,
+		 "worker threads of its runtime, at most 1024; 0: one per online CPU (default)");
+
 static struct kecho_server kecho;
 
 static int kecho_listen(struct socket **res)
@@ -80,7 +85,7 @@ err:
 
 static int __init kecho_init(void)
 {
-	struct art_rt_config cfg = { .name = "kecho" };
+	struct art_rt_config cfg = { .name = "kecho", .workers = workers };
 	int ret;
 
 	if (!max_conns)
@@ -98,6 +103,7 @@ static int __init kecho_init(void)
 	kecho.rt = art_rt_create(&cfg);
 	if (IS_ERR(kecho.rt)) {
 		ret = PTR_ERR(kecho.rt);
+		pr_err("cannot create its runtime (workers=%u): %pe\n", workers, kecho.rt);
 		goto err_rt;
 	}
 	kecho.acceptor = kecho_acceptor_spawn(&kecho);

@@ -21,12 +21,12 @@ static int kecho_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "connections %d\n", atomic_read(&srv->nr_conns));
 	seq_printf(m, "spawned %llu\ncompleted %llu\naborted %llu\n",
 		   mt.spawned, mt.completed, mt.aborted);
-	seq_printf(m, "polls %llu\nsteals %llu\nwakes %llu\n",
-		   mt.polls, mt.steals, mt.wakes);
+	seq_printf(m, "polls %llu\nsteals %llu\nwakes %llu\nunparks %llu\n",
+		   mt.polls, mt.steals, mt.wakes, mt.unparks);
 	seq_printf(m, "forced_yields %llu\nlive %llu\n", mt.forced_yields,
 		   mt.live);
-	seq_printf(m, "global_depth %llu\nlocal_depth %llu\nstalls %llu\n",
-		   mt.global_depth, mt.local_depth, mt.stalls);
+	seq_printf(m, "global_depth %llu\nlocal_depth %llu\nstalls %llu\nparked %llu\n",
+		   mt.global_depth, mt.local_depth, mt.stalls, mt.parked);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kecho_stats);

@@ -113,6 +113,22 @@ static void dump_file(struct __test_metadata *_metadata, const char *path,
 	fclose(f);
 }
 
+/* The counter @name of the server's debugfs stats, or -1. */
+static long long kecho_stat(const char *name)
+{
+	FILE *f = fopen("/sys/kernel/debug/" KECHO_NAME "/stats", "r");
+	long long v = -1, x;
+	char key[64];
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &x) == 2)
+		if (!strcmp(key, name))
+			v = x;
+	fclose(f);
+	return v;
+}
+
 /*
  * When a test fails: the server's counters, its TCP sockets' queues and
  * what its worker threads are doing, so a lost wake is told from a worker
@@ -559,6 +575,69 @@ TEST_F_TIMEOUT(kecho, rmmod_with_connections_open_closes_them, 120)
 	fd = kecho_connect();
 	ASSERT_LE(0, fd) TH_LOG("connect after reload: %s", strerror(-fd));
 	EXPECT_TRUE(echo_once(fd, "back again", 10000));
+	close(fd);
+}
+
+/*
+ * workers=1: the server runs on one worker thread. 64 connections echo
+ * chunked data with every byte checked; no task was ever stolen (there is
+ * no other worker), and at rest exactly one worker is parked, where the
+ * default (one per CPU) parks one per CPU.
+ */
+TEST_F_TIMEOUT(kecho, one_worker_serves_concurrent_connections, 180)
+{
+	enum { N = 64 };
+	struct client *cs = calloc(N, sizeof(*cs));
+	long long t0 = now_ms(), steals, parked;
+	unsigned int i, left;
+	int fd;
+
+	ASSERT_NE(NULL, cs);
+	LOAD("workers=1");
+	for (i = 0; i < N; i++) {
+		fd = kecho_connect();
+		ASSERT_LE(0, fd) TH_LOG("connect #%u: %s", i, strerror(-fd));
+		client_init(&cs[i], fd, i, 1024 + (i * 53) % 4096, 3, true);
+	}
+	left = clients_run(cs, N, 120000);
+	EXPECT_EQ(0, left);
+	for (i = 0; i < N; i++) {
+		EXPECT_TRUE(cs[i].eof && cs[i].rcvd == cs[i].len)
+			TH_LOG("client %u: rcvd %zu/%zu eof %d", i, cs[i].rcvd, cs[i].len,
+			       cs[i].eof);
+		close(cs[i].fd);
+	}
+	free(cs);
+	if (kecho_stat("polls") < 0)
+		SKIP(return, "no debugfs stats to check the worker count with");
+	/* The connections' tasks end after our closes: wait for the rest. */
+	while (kecho_stat("live") > 1 && now_ms() - t0 < 150000)
+		usleep(10000);
+	usleep(200000);
+	steals = kecho_stat("steals");
+	parked = kecho_stat("parked");
+	EXPECT_EQ(0, steals);
+	EXPECT_EQ(1, parked);
+	if (steals || parked != 1)
+		dump_server(_metadata);
+}
+
+/*
+ * More workers than a runtime may have: the load fails and leaves nothing
+ * loaded. More workers than CPUs is fine (the extra ones are not bound).
+ */
+TEST_F(kecho, workers_over_the_limit_are_refused)
+{
+	int fd;
+
+	if (access(KECHO_KO, R_OK))
+		SKIP(return, "%s is absent (not built for this kernel)", KECHO_KO);
+	EXPECT_EQ(-EINVAL, kecho_insmod("workers=1025"));
+	EXPECT_EQ(-ENOENT, kecho_rmmod());
+	LOAD("workers=3");
+	fd = kecho_connect();
+	ASSERT_LE(0, fd) TH_LOG("connect: %s", strerror(-fd));
+	EXPECT_TRUE(echo_once(fd, "three workers", 10000));
 	close(fd);
 }
 
