@@ -147,7 +147,8 @@ static bool art_unpark(struct art_runtime *rt, struct art_worker *w)
 	return true;
 }
 
-static void art_unpark_one(struct art_runtime *rt)
+/* Wake one parked worker other than @skip (which may be NULL). */
+static void art_unpark_other(struct art_runtime *rt, struct art_worker *skip)
 {
 	unsigned int i;
 
@@ -156,8 +157,13 @@ static void art_unpark_one(struct art_runtime *rt)
 	if (!atomic_read(&rt->nr_parked))
 		return;
 	for (i = 0; i < rt->nr_workers; i++)
-		if (art_unpark(rt, &rt->workers[i]))
+		if (&rt->workers[i] != skip && art_unpark(rt, &rt->workers[i]))
 			return;
+}
+
+static void art_unpark_one(struct art_runtime *rt)
+{
+	art_unpark_other(rt, NULL);
 }
 
 /* Wake the published guest, if there is one. */
@@ -184,6 +190,32 @@ static bool art_wake_guest(struct art_runtime *rt)
 	return woken;
 }
 
+/*
+ * A wake from interrupt context that interrupted a running thread, such as
+ * a socket's data_ready in the softirq at the end of the sender's system
+ * call. This CPU's worker would have to preempt that thread and then take
+ * turns with it, the sender and the work it produces serialised on one
+ * CPU. Such a wake goes to a worker of another CPU instead: an awake one
+ * if there is one (it takes the task without a wake-up), else a parked
+ * one. A wake on an idle CPU, or from a thread, which may wait for the
+ * task next, stays with this CPU's worker: no IPI.
+ */
+static struct art_worker *art_wake_away(struct art_runtime *rt, struct art_worker *here)
+{
+	struct art_worker *parked = NULL;
+	unsigned int i;
+
+	for (i = 1; i < rt->nr_workers; i++) {
+		struct art_worker *v = &rt->workers[(here->id + i) % rt->nr_workers];
+
+		if (!atomic_read(&v->parked))
+			return v;
+		if (!parked)
+			parked = v;
+	}
+	return parked ? parked : here;
+}
+
 /* Queue a task that was just marked SCHEDULED. Any context. */
 void art_sched_enqueue(struct art_runtime *rt, struct art_task *t)
 {
@@ -198,11 +230,18 @@ void art_sched_enqueue(struct art_runtime *rt, struct art_task *t)
 	}
 	w = rt->cpu_worker ? rt->cpu_worker[raw_smp_processor_id()] : NULL;
 	if (w) {
+		struct art_worker *here = NULL;
+
+		if (rt->nr_workers > 1 && !in_task() && !is_idle_task(current)) {
+			here = w;
+			w = art_wake_away(rt, here);
+		}
 		art_queue_push(&w->q, t);
 		/* Pairs with the barrier in art_worker_park(). */
 		smp_mb();
+		/* It is busy: a sibling may steal, but not from a busy CPU's interrupt. */
 		if (!art_unpark(rt, w))
-			art_unpark_one(rt);	/* it is busy: a sibling may steal */
+			art_unpark_other(rt, here);
 		return;
 	}
 	art_queue_push(&rt->global, t);
