@@ -725,6 +725,87 @@ static void art_sched_enqueue_runs_spawn_on_the_spawners_cpu(struct kunit *test)
 	}
 }
 
+/*
+ * A wake from an interrupt that finds its CPU busy with a thread is run by
+ * another CPU's worker: this CPU's would have to preempt that thread. The
+ * task first polls (and waits) on this CPU; then a pinned hrtimer wakes it
+ * while a thread bound to this CPU spins.
+ */
+struct away_wake {
+	struct poll_site site;
+	atomic_t polls;
+	struct art_task *task;
+	struct hrtimer timer;
+	atomic_t fired;
+	int cpu;
+	struct completion spun;
+};
+
+static long step_wait_then_record(struct stepper *s, struct art_cx *cx)
+{
+	struct away_wake *aw = s->ctx;
+
+	if (atomic_inc_return(&aw->polls) == 1)
+		return -1;	/* woken by the timer below */
+	aw->site.thread = current;
+	aw->site.cpu = raw_smp_processor_id();
+	return 0;
+}
+
+static enum hrtimer_restart away_timer_fn(struct hrtimer *h)
+{
+	struct away_wake *aw = container_of(h, struct away_wake, timer);
+
+	atomic_set(&aw->fired, raw_smp_processor_id() + 1);
+	art_wake(aw->task);
+	return HRTIMER_NORESTART;
+}
+
+/* Busy on @aw->cpu until the timer fired and a while after: a thread, not idle. */
+static int away_spin_thread(void *data)
+{
+	struct away_wake *aw = data;
+	unsigned long end = jiffies + 5 * HZ;
+
+	hrtimer_start(&aw->timer, ns_to_ktime(2 * NSEC_PER_MSEC),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+	while (!atomic_read(&aw->fired) && time_before(jiffies, end))
+		cpu_relax();
+	mdelay(20);
+	complete(&aw->spun);
+	return 0;
+}
+
+static void art_sched_wake_from_busy_cpu_irq_runs_elsewhere(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, 0, 0);
+	struct away_wake *aw = kunit_kzalloc(test, sizeof(*aw), GFP_KERNEL);
+	struct task_struct *th;
+
+	KUNIT_ASSERT_NOT_NULL(test, aw);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	aw->cpu = cpumask_first(cpu_online_mask);
+	init_completion(&aw->spun);
+	hrtimer_init(&aw->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	aw->timer.function = away_timer_fn;
+	wait_parked(test, rt, num_online_cpus());
+	aw->task = spawn_stepper(rt, step_wait_then_record, aw, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(aw->task));
+	while (atomic_read(&aw->polls) < 1)
+		usleep_range(1000, 2000);
+	th = kthread_create(away_spin_thread, aw, "art_kunit_spin");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(th));
+	kthread_bind(th, aw->cpu);
+	wake_up_process(th);
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(aw->task), 0L);
+	wait_for_completion(&aw->spun);
+	hrtimer_cancel(&aw->timer);
+	KUNIT_EXPECT_EQ(test, atomic_read(&aw->fired), aw->cpu + 1);
+	KUNIT_EXPECT_NE(test, aw->site.cpu, aw->cpu);
+	art_task_put(aw->task);
+}
+
 static struct kunit_case art_sched_cases[] = {
 	KUNIT_CASE(art_rt_create_each_flavour_runs_tasks),
 	KUNIT_CASE(art_wake_storm_from_hrtimer_and_cpus_loses_nothing),
@@ -738,6 +819,7 @@ static struct kunit_case art_sched_cases[] = {
 	KUNIT_CASE(art_task_wait_runs_the_task_in_its_guest),
 	KUNIT_CASE(art_rt_guest_and_worker_never_poll_in_parallel),
 	KUNIT_CASE(art_sched_enqueue_runs_spawn_on_the_spawners_cpu),
+	KUNIT_CASE(art_sched_wake_from_busy_cpu_irq_runs_elsewhere),
 	{}
 };
 
