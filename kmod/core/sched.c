@@ -202,18 +202,16 @@ static bool art_wake_guest(struct art_runtime *rt)
  */
 static struct art_worker *art_wake_away(struct art_runtime *rt, struct art_worker *here)
 {
-	struct art_worker *parked = NULL;
 	unsigned int i;
 
+	/* @rt has other workers: the next one, unless one of them is awake. */
 	for (i = 1; i < rt->nr_workers; i++) {
 		struct art_worker *v = &rt->workers[(here->id + i) % rt->nr_workers];
 
 		if (!atomic_read(&v->parked))
 			return v;
-		if (!parked)
-			parked = v;
 	}
-	return parked ? parked : here;
+	return &rt->workers[(here->id + 1) % rt->nr_workers];
 }
 
 /* Queue a task that was just marked SCHEDULED. Any context. */
@@ -239,7 +237,10 @@ void art_sched_enqueue(struct art_runtime *rt, struct art_task *t)
 		art_queue_push(&w->q, t);
 		/* Pairs with the barrier in art_worker_park(). */
 		smp_mb();
-		/* It is busy: a sibling may steal, but not from a busy CPU's interrupt. */
+		/*
+		 * It is busy: a parked sibling may steal the task, but not the
+		 * worker of the busy CPU whose interrupt sent it away.
+		 */
 		if (!art_unpark(rt, w))
 			art_unpark_other(rt, here);
 		return;

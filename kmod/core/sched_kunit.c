@@ -732,7 +732,7 @@ static void art_sched_enqueue_runs_spawn_on_the_spawners_cpu(struct kunit *test)
  * while a thread bound to this CPU spins.
  */
 struct away_wake {
-	struct poll_site site;
+	int ran_on;		/* CPU of the poll after the wake */
 	atomic_t polls;
 	struct art_task *task;
 	struct hrtimer timer;
@@ -747,8 +747,7 @@ static long step_wait_then_record(struct stepper *s, struct art_cx *cx)
 
 	if (atomic_inc_return(&aw->polls) == 1)
 		return -1;	/* woken by the timer below */
-	aw->site.thread = current;
-	aw->site.cpu = raw_smp_processor_id();
+	aw->ran_on = raw_smp_processor_id();
 	return 0;
 }
 
@@ -781,6 +780,7 @@ static void art_sched_wake_from_busy_cpu_irq_runs_elsewhere(struct kunit *test)
 	struct art_runtime *rt = art_kunit_rt(test, 0, 0);
 	struct away_wake *aw = kunit_kzalloc(test, sizeof(*aw), GFP_KERNEL);
 	struct task_struct *th;
+	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, aw);
 	if (num_online_cpus() < 2)
@@ -792,8 +792,9 @@ static void art_sched_wake_from_busy_cpu_irq_runs_elsewhere(struct kunit *test)
 	wait_parked(test, rt, num_online_cpus());
 	aw->task = spawn_stepper(rt, step_wait_then_record, aw, NULL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(aw->task));
-	while (atomic_read(&aw->polls) < 1)
+	for (i = 0; i < 5000 && atomic_read(&aw->polls) < 1; i++)
 		usleep_range(1000, 2000);
+	KUNIT_ASSERT_EQ(test, atomic_read(&aw->polls), 1);
 	th = kthread_create(away_spin_thread, aw, "art_kunit_spin");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(th));
 	kthread_bind(th, aw->cpu);
@@ -802,7 +803,7 @@ static void art_sched_wake_from_busy_cpu_irq_runs_elsewhere(struct kunit *test)
 	wait_for_completion(&aw->spun);
 	hrtimer_cancel(&aw->timer);
 	KUNIT_EXPECT_EQ(test, atomic_read(&aw->fired), aw->cpu + 1);
-	KUNIT_EXPECT_NE(test, aw->site.cpu, aw->cpu);
+	KUNIT_EXPECT_NE(test, aw->ran_on, aw->cpu);
 	art_task_put(aw->task);
 }
 
