@@ -25,9 +25,11 @@ TABLE = [
     ("kernel spawn+join/s, 1 thread", "kspawn", "1", "ops_per_s", "wq_percpu", "min", 2.0, "/s"),
     ("kernel spawn+join/s, 1 thread", "kspawn", "1", "ops_per_s", "wq_unbound", None, None, "/s"),
     ("kernel spawn+join/s, 1 thread, guest", "kspawn", "1", "ops_per_s", "wq_percpu", "min", 2.0, "/s"),
+    ("kernel spawn+join/s, 1 thread, from a task", "kspawn", "1", "ops_per_s", "wq_percpu", "min", 2.0, "/s"),
     ("kernel spawn+join/s, all CPUs", "kspawn", "2", "ops_per_s", "wq_percpu", "min", 2.0, "/s"),
     ("kernel spawn+join/s, all CPUs", "kspawn", "2", "ops_per_s", "wq_unbound", None, None, "/s"),
     ("kernel spawn+join/s, all CPUs, guest", "kspawn", "2", "ops_per_s", "wq_percpu", "min", 2.0, "/s"),
+    ("kernel spawn+join/s, all CPUs, from a task", "kspawn", "2", "ops_per_s", "wq_percpu", "min", 2.0, "/s"),
     ("kernel bytes/pending sleep task", "kmem", "*", "slab_bytes_per_op", "hrtimer", "abs_max", 128, "B"),
     ("kernel bytes/idle task", "kmem", "*", "slab_bytes_per_op", "hrtimer", None, None, "B"),
     ("ring bytes/pending SLEEP, 1k", "tscale", "1000", "slab_bytes_per_op", "io_uring", "max", 0.5, "B"),
@@ -99,7 +101,9 @@ SIDE_IMPL = {"kernel bytes/pending sleep task": "asyncrt_sleep",
              "kernel echo, one worker, round trips/s, 64 conns": "kecho_w1",
              "kernel echo, one worker, round trips/s, 1000 conns": "kecho_w1",
              "kernel spawn+join/s, 1 thread, guest": "asyncrt_guest",
-             "kernel spawn+join/s, all CPUs, guest": "asyncrt_guest"}
+             "kernel spawn+join/s, all CPUs, guest": "asyncrt_guest",
+             "kernel spawn+join/s, 1 thread, from a task": "asyncrt_task",
+             "kernel spawn+join/s, all CPUs, from a task": "asyncrt_task"}
 
 # Benchmarks whose repetition k of asyncrt and of the peer ran back to back
 # (guest.sh's pair()): their ratio is the median of the per-repetition

@@ -7,7 +7,10 @@
  * from one kthread per online CPU at once; the scale run puts 1 .. count
  * tasks (work items) in flight before joining (flushing) them all. The
  * asyncrt_guest kind is the same round trip from a thread that is the guest
- * of a current-thread runtime of its own (art_rt_guest_begin()).
+ * of a current-thread runtime of its own (art_rt_guest_begin()), and the
+ * asyncrt_task kind from a task on a worker, which spawns the no-op task
+ * and awaits its join handle (art_join), as async code in tokio spawns and
+ * awaits: the round trip stays on that worker, with no thread woken.
  */
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -19,12 +22,18 @@
 #include "bench.h"
 
 enum artb_kind {
-	ARTB_ART, ARTB_ART_GUEST, ARTB_WQ_PERCPU, ARTB_WQ_UNBOUND, ARTB_NR_KINDS
+	ARTB_ART, ARTB_ART_GUEST, ARTB_ART_TASK, ARTB_WQ_PERCPU, ARTB_WQ_UNBOUND,
+	ARTB_NR_KINDS
 };
 
 static const char *const artb_kind_name[ARTB_NR_KINDS] = {
-	"asyncrt", "asyncrt_guest", "wq_percpu", "wq_unbound",
+	"asyncrt", "asyncrt_guest", "asyncrt_task", "wq_percpu", "wq_unbound",
 };
+
+static bool artb_kind_is_art(enum artb_kind kind)
+{
+	return kind == ARTB_ART || kind == ARTB_ART_GUEST || kind == ARTB_ART_TASK;
+}
 
 /* The runtime a guest kind's thread drives itself. */
 static const struct art_rt_config artb_guest_cfg = {
@@ -73,7 +82,7 @@ static long artb_round_trip(struct artb_runner *r)
 	struct art_task *t;
 	long ret;
 
-	if (r->kind != ARTB_ART && r->kind != ARTB_ART_GUEST) {
+	if (!artb_kind_is_art(r->kind)) {
 		queue_work(r->wq, &r->work);
 		flush_work(&r->work);
 		return 0;
@@ -84,6 +93,85 @@ static long artb_round_trip(struct artb_runner *r)
 	ret = art_task_wait(t, MAX_SCHEDULE_TIMEOUT);
 	art_task_put(t);
 	return ret;
+}
+
+/*
+ * The task kind's driver: a task that does the runner's round trips itself
+ * for its duration, each a spawn and an await of the join handle.
+ */
+struct artb_driver {
+	struct art_future fut;
+	struct art_co co;
+	struct artb_runner *r;
+	struct art_task *child;
+	struct art_join join;
+	u64 start;
+	long res;
+};
+
+static enum art_poll artb_driver_poll(struct art_future *f, struct art_cx *cx,
+				      long *res)
+{
+	struct artb_driver *d = container_of(f, struct artb_driver, fut);
+	struct artb_runner *r = d->r;
+
+	art_co_begin(&d->co);
+	d->start = ktime_get_ns();
+	do {
+		d->child = artb_spawn_noop(r->rt);
+		if (IS_ERR(d->child)) {
+			d->res = PTR_ERR(d->child);
+			d->child = NULL;
+			art_co_return(&d->co, res, d->res);
+		}
+		art_join_init(&d->join, d->child);
+		art_co_await(&d->co, art_join_poll(&d->join, cx, &d->res));
+		art_task_put(d->child);
+		d->child = NULL;
+		if (d->res)
+			art_co_return(&d->co, res, d->res);
+		r->ops++;
+	} while (ktime_get_ns() - d->start < r->ns);
+	r->ns = ktime_get_ns() - d->start;
+	art_co_end(&d->co, res);
+}
+
+static void artb_driver_drop(struct art_future *f, long res)
+{
+	struct artb_driver *d = container_of(f, struct artb_driver, fut);
+
+	if (d->child) {
+		art_join_drop(&d->join);
+		art_task_put(d->child);
+	}
+}
+
+static const struct art_future_ops artb_driver_ops = {
+	.poll = artb_driver_poll,
+	.drop = artb_driver_drop,
+};
+
+static int artb_driver_init(struct art_future *f, void *arg)
+{
+	struct artb_driver *d = container_of(f, struct artb_driver, fut);
+
+	d->fut.ops = &artb_driver_ops;
+	d->r = arg;
+	return 0;
+}
+
+/* Spawned from a kthread on this CPU, the driver runs on this CPU's worker. */
+static void artb_run_driver(struct artb_runner *r)
+{
+	struct art_task *t;
+
+	t = art_spawn(r->rt, sizeof(struct artb_driver), artb_driver_init, r, 0);
+	if (IS_ERR(t)) {
+		r->err = PTR_ERR(t);
+		return;
+	}
+	r->err = art_task_wait(t, MAX_SCHEDULE_TIMEOUT);
+	art_task_put(t);
 }
 
 /*
@@ -98,6 +186,10 @@ static int artb_runner_fn(void *arg)
 	u64 start;
 	unsigned int i;
 
+	if (r->kind == ARTB_ART_TASK) {
+		artb_run_driver(r);
+		kthread_complete_and_exit(&r->done, 0);
+	}
 	if (r->kind == ARTB_ART_GUEST) {
 		r->rt = art_rt_create(&artb_guest_cfg);
 		if (IS_ERR(r->rt)) {
@@ -288,6 +380,9 @@ int artb_spawn_scale(struct art_runtime *rt, unsigned int count)
 	for (n = 1; ; n = min(n * 10, count)) {
 		snprintf(param, sizeof(param), "%u", n);
 		for (kind = 0; kind < ARTB_NR_KINDS; kind++) {
+			/* In flight from one task: not this run's question. */
+			if (kind == ARTB_ART_TASK)
+				continue;
 			if (kind == ARTB_ART || kind == ARTB_ART_GUEST) {
 				ret = kind == ARTB_ART ?
 				      artb_scale_art(rt, tasks, n, &ns) :

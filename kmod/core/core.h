@@ -56,6 +56,12 @@ struct art_worker {
 	struct art_runtime *rt;
 	struct task_struct *thread;
 	struct art_queue q;
+	/*
+	 * The task this worker woke or spawned last, run next and never
+	 * stolen (multi-thread runtimes only); only this worker touches it.
+	 */
+	struct art_task *lifo;
+	unsigned int lifo_runs;		/* in a row, see art_next_task() */
 	atomic_t parked;
 	unsigned int id;
 	unsigned int tick;

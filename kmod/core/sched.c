@@ -5,6 +5,10 @@
  *
  * Each worker owns a local FIFO; wakes from a worker of the same runtime go
  * there (locality: what a task wakes usually runs next on the same CPU).
+ * In a multi-thread runtime the last of those goes first to the worker's
+ * LIFO slot, runs next and cannot be stolen, as in tokio: a task that
+ * spawns and joins, or two tasks passing messages, take turns on one
+ * worker without waking another to steal what is about to run here.
  * The default multi-thread runtime has one worker bound to each online CPU,
  * and wakes from anywhere else (process context, softirq, hardirq,
  * hrtimers, other runtimes) go to the local queue of the current CPU's
@@ -44,6 +48,8 @@
 
 #define ART_DEFAULT_BUDGET	128
 #define ART_GLOBAL_INTERVAL	31
+/* LIFO slot tasks run in a row before the slot's task goes to the queue. */
+#define ART_LIFO_MAX_RUNS	3
 
 static int art_worker_fn(void *data);
 
@@ -220,6 +226,18 @@ void art_sched_enqueue(struct art_runtime *rt, struct art_task *t)
 	struct art_worker *w = art_current_worker();
 
 	if (w && w->rt == rt) {
+		struct art_task *prev = w->lifo;
+
+		/*
+		 * The slot's task runs next, here: a sibling is woken to steal
+		 * only what the slot pushes out to the queue.
+		 */
+		if (!(rt->flags & ART_RT_CURRENT_THREAD)) {
+			WRITE_ONCE(w->lifo, t);
+			if (!prev)
+				return;
+			t = prev;
+		}
 		art_queue_push(&w->q, t);
 		/* Let a parked sibling steal it if this worker is busy. */
 		if (rt->nr_workers > 1)
@@ -280,9 +298,17 @@ static bool art_work_available(struct art_runtime *rt)
 static struct art_task *art_next_task(struct art_worker *w)
 {
 	struct art_runtime *rt = w->rt;
-	struct art_task *t;
+	struct art_task *t = w->lifo;
 	unsigned int i, n;
 
+	if (t) {
+		WRITE_ONCE(w->lifo, NULL);
+		/* Two tasks waking each other must not starve the queue. */
+		if (++w->lifo_runs <= ART_LIFO_MAX_RUNS)
+			return t;
+		art_queue_push(&w->q, t);
+	}
+	w->lifo_runs = 0;
 	if (++w->tick % ART_GLOBAL_INTERVAL == 0) {
 		t = art_queue_pop(&rt->global);
 		if (t)
@@ -659,7 +685,7 @@ void art_rt_metrics(struct art_runtime *rt, struct art_rt_metrics *m)
 		m->steals += READ_ONCE(w->steals);
 		m->forced_yields += READ_ONCE(w->forced);
 		m->stalls += READ_ONCE(w->stalls);
-		m->local_depth += READ_ONCE(w->q.len);
+		m->local_depth += READ_ONCE(w->q.len) + !!READ_ONCE(w->lifo);
 	}
 }
 EXPORT_SYMBOL_GPL(art_rt_metrics);

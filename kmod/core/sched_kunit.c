@@ -3,8 +3,9 @@
  * KUnit suite asyncrt_sched: the executor. Both flavours run tasks; many
  * runtimes coexist; wake storms from an hrtimer and from threads on other
  * CPUs never lose a wake nor run a task concurrently with itself; the poll
- * budget makes a busy task yield; yield_now; destroying a runtime with
- * live tasks and armed timers; blocking work; stall reports; metrics.
+ * budget makes a busy task yield; yield_now; the LIFO slot; destroying a
+ * runtime with live tasks and armed timers; blocking work; stall reports;
+ * metrics.
  */
 #include <linux/kthread.h>
 #include <linux/delay.h>
@@ -807,6 +808,145 @@ static void art_sched_wake_from_busy_cpu_irq_runs_elsewhere(struct kunit *test)
 	art_task_put(aw->task);
 }
 
+/*
+ * A task that spawns a task and awaits its join handle, again and again:
+ * each child goes to the worker's LIFO slot and runs next on that worker,
+ * and no sibling is woken to steal it (tokio's LIFO slot).
+ */
+struct lifo_parent {
+	struct art_future fut;
+	struct art_co co;
+	struct art_runtime *rt;
+	struct art_task *child;
+	struct art_join join;
+	struct poll_site site;
+	int i, cpu, moved;
+	long r;
+};
+
+#define LIFO_ROUNDS 200
+
+static enum art_poll lifo_parent_poll(struct art_future *f, struct art_cx *cx,
+				      long *res)
+{
+	struct lifo_parent *p = container_of(f, struct lifo_parent, fut);
+
+	art_co_begin(&p->co);
+	for (p->i = 0; p->i < LIFO_ROUNDS; p->i++) {
+		p->cpu = raw_smp_processor_id();
+		p->child = spawn_stepper(p->rt, step_record_site, &p->site, NULL);
+		if (IS_ERR(p->child))
+			art_co_return(&p->co, res, PTR_ERR(p->child));
+		art_join_init(&p->join, p->child);
+		art_co_await(&p->co, art_join_poll(&p->join, cx, &p->r));
+		art_task_put(p->child);
+		p->child = NULL;
+		if (p->site.cpu != p->cpu)
+			p->moved++;
+	}
+	art_co_end(&p->co, res);
+}
+
+static void lifo_parent_drop(struct art_future *f, long res)
+{
+	struct lifo_parent *p = container_of(f, struct lifo_parent, fut);
+
+	if (p->child) {
+		art_join_drop(&p->join);
+		art_task_put(p->child);
+	}
+}
+
+static const struct art_future_ops lifo_parent_ops = {
+	.poll = lifo_parent_poll,
+	.drop = lifo_parent_drop,
+};
+
+static void art_sched_spawn_and_join_from_a_task_stay_on_its_worker(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, 0, 0);
+	struct lifo_parent proto = { .fut.ops = &lifo_parent_ops, .rt = rt };
+	struct art_rt_metrics before, after;
+	struct lifo_parent *p;
+	struct art_task *t;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two online CPUs");
+	wait_parked(test, rt, num_online_cpus());
+	art_rt_metrics(rt, &before);
+	t = art_spawn_copy(rt, &proto.fut, sizeof(proto), 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(t), 0L);
+	art_rt_metrics(rt, &after);
+	p = container_of(art_task_future(t), struct lifo_parent, fut);
+	KUNIT_EXPECT_EQ(test, p->i, LIFO_ROUNDS);
+	KUNIT_EXPECT_EQ(test, p->moved, 0);
+	/* The parent's own spawn woke one worker; its children woke none. */
+	KUNIT_EXPECT_LE(test, after.unparks - before.unparks, 2ULL);
+	KUNIT_EXPECT_EQ(test, after.steals, before.steals);
+	art_task_put(t);
+}
+
+/*
+ * Two tasks that wake each other take turns through the LIFO slot; a task
+ * waiting in the queue still runs: the slot gives way after a few turns.
+ */
+struct lifo_pingpong {
+	struct art_task *task[2];
+	bool go;
+	atomic_t stop;
+	atomic_t polls;
+};
+
+static long step_lifo_pingpong(struct stepper *s, struct art_cx *cx)
+{
+	struct lifo_pingpong *pp = s->ctx;
+	struct art_task *me = art_cx_task(cx);
+
+	if (!READ_ONCE(pp->go))
+		return -1;	/* until both exist */
+	atomic_inc(&pp->polls);
+	art_wake(me == pp->task[0] ? pp->task[1] : pp->task[0]);
+	return atomic_read(&pp->stop) ? 0 : -1;
+}
+
+static long step_lifo_stop(struct stepper *s, struct art_cx *cx)
+{
+	struct lifo_pingpong *pp = s->ctx;
+
+	atomic_set(&pp->stop, 1);
+	return 0;
+}
+
+static void art_sched_lifo_slot_lets_queued_tasks_run(struct kunit *test)
+{
+	/* One worker, not current-thread: it has a LIFO slot to itself. */
+	struct art_runtime *rt = art_kunit_rt(test, 0, 1);
+	struct lifo_pingpong pp = { };
+	struct art_task *stopper;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		pp.task[i] = spawn_stepper(rt, step_lifo_pingpong, &pp, NULL);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(pp.task[i]));
+	}
+	WRITE_ONCE(pp.go, true);
+	art_wake(pp.task[0]);
+	for (i = 0; i < 5000 && atomic_read(&pp.polls) < 100; i++)
+		usleep_range(1000, 2000);
+	KUNIT_EXPECT_GE(test, atomic_read(&pp.polls), 100);
+	stopper = spawn_stepper(rt, step_lifo_stop, &pp, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(stopper));
+	/* Seconds, not the suite's two minutes: starved, it would never run. */
+	KUNIT_EXPECT_EQ(test, art_task_wait(stopper, 10 * HZ), 0L);
+	atomic_set(&pp.stop, 1);
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ(test, art_kunit_wait(pp.task[i]), 0L);
+		art_task_put(pp.task[i]);
+	}
+	art_task_put(stopper);
+}
+
 static struct kunit_case art_sched_cases[] = {
 	KUNIT_CASE(art_rt_create_each_flavour_runs_tasks),
 	KUNIT_CASE(art_wake_storm_from_hrtimer_and_cpus_loses_nothing),
@@ -821,6 +961,8 @@ static struct kunit_case art_sched_cases[] = {
 	KUNIT_CASE(art_rt_guest_and_worker_never_poll_in_parallel),
 	KUNIT_CASE(art_sched_enqueue_runs_spawn_on_the_spawners_cpu),
 	KUNIT_CASE(art_sched_wake_from_busy_cpu_irq_runs_elsewhere),
+	KUNIT_CASE(art_sched_spawn_and_join_from_a_task_stay_on_its_worker),
+	KUNIT_CASE(art_sched_lifo_slot_lets_queued_tasks_run),
 	{}
 };
 

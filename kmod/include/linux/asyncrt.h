@@ -235,7 +235,7 @@ int art_rt_quiesce(struct art_runtime *rt, unsigned long timeout);
  * @forced_yields: polls that ended because the budget ran out
  * @live: tasks alive now
  * @global_depth: tasks in the injection queue now
- * @local_depth: tasks in all local queues now
+ * @local_depth: tasks in all local queues and LIFO slots now
  * @stalls: polls that exceeded the stall threshold
  * @parked: workers parked (idle) now
  */
