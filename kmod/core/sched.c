@@ -226,13 +226,13 @@ void art_sched_enqueue(struct art_runtime *rt, struct art_task *t)
 	struct art_worker *w = art_current_worker();
 
 	if (w && w->rt == rt) {
-		struct art_task *prev = w->lifo;
-
 		/*
 		 * The slot's task runs next, here: a sibling is woken to steal
 		 * only what the slot pushes out to the queue.
 		 */
 		if (!(rt->flags & ART_RT_CURRENT_THREAD)) {
+			struct art_task *prev = w->lifo;
+
 			WRITE_ONCE(w->lifo, t);
 			if (!prev)
 				return;
