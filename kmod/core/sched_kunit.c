@@ -947,6 +947,71 @@ static void art_sched_lifo_slot_lets_queued_tasks_run(struct kunit *test)
 	art_task_put(stopper);
 }
 
+/*
+ * Destroying a runtime whose tasks keep waking each other, so that its
+ * workers' LIFO slots and queues are never empty: every task is dropped
+ * once and every join reports -ECANCELED.
+ */
+#define CHAIN_TASKS 64
+
+struct wake_chain {
+	struct art_task *task[CHAIN_TASKS];
+	bool go;
+	atomic_t polls;
+};
+
+static long step_wake_next(struct stepper *s, struct art_cx *cx)
+{
+	struct wake_chain *c = s->ctx;
+	struct art_task *me = art_cx_task(cx);
+	int i;
+
+	if (!READ_ONCE(c->go))
+		return -1;
+	atomic_inc(&c->polls);
+	for (i = 0; i < CHAIN_TASKS; i++)
+		if (c->task[i] == me)
+			break;
+	art_wake(c->task[(i + 1) % CHAIN_TASKS]);
+	return -1;
+}
+
+static void art_rt_destroy_while_tasks_wake_each_other(struct kunit *test)
+{
+	struct art_rt_config cfg = { .name = "churn" };
+	struct wake_chain *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	atomic_t drops = ATOMIC_INIT(0);
+	struct art_runtime *rt;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	rt = art_rt_create(&cfg);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rt));
+	for (i = 0; i < CHAIN_TASKS; i++) {
+		c->task[i] = spawn_stepper(rt, step_wake_next, c, &drops);
+		if (IS_ERR(c->task[i])) {
+			KUNIT_FAIL(test, "spawn: %ld", PTR_ERR(c->task[i]));
+			c->task[i] = NULL;
+			break;
+		}
+	}
+	if (i == CHAIN_TASKS) {
+		WRITE_ONCE(c->go, true);
+		/* Four chains at once, so that both workers have some. */
+		for (i = 0; i < CHAIN_TASKS; i += CHAIN_TASKS / 4)
+			art_wake(c->task[i]);
+		for (i = 0; i < 5000 && atomic_read(&c->polls) < 10000; i++)
+			usleep_range(1000, 2000);
+		KUNIT_EXPECT_GE(test, atomic_read(&c->polls), 10000);
+	}
+	art_rt_destroy(rt);
+	for (i = 0; i < CHAIN_TASKS && c->task[i]; i++) {
+		KUNIT_EXPECT_EQ(test, art_task_result(c->task[i]), (long)-ECANCELED);
+		art_task_put(c->task[i]);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&drops), i);
+}
+
 static struct kunit_case art_sched_cases[] = {
 	KUNIT_CASE(art_rt_create_each_flavour_runs_tasks),
 	KUNIT_CASE(art_wake_storm_from_hrtimer_and_cpus_loses_nothing),
@@ -963,6 +1028,7 @@ static struct kunit_case art_sched_cases[] = {
 	KUNIT_CASE(art_sched_wake_from_busy_cpu_irq_runs_elsewhere),
 	KUNIT_CASE(art_sched_spawn_and_join_from_a_task_stay_on_its_worker),
 	KUNIT_CASE(art_sched_lifo_slot_lets_queued_tasks_run),
+	KUNIT_CASE(art_rt_destroy_while_tasks_wake_each_other),
 	{}
 };
 
