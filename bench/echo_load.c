@@ -35,8 +35,12 @@
  * from quiet. Runs of whole seconds, one server after the other, drift
  * with the host by more than the servers differ (pairs of runs 0.5-1.7x
  * apart); adjacent slices share the host's state. Each slice pair prints
- * rtt_per_s (and with ECHO_SERVER_PID=<pidA>,<pidB> server_ns_per_rtt) as
- * one repetition of each side, which report.py pairs by their order.
+ * rtt_per_s and client_ns_per_rtt (this thread's CPU per round trip: what
+ * a server's wake-ups and TCP cost the sender), and with
+ * ECHO_SERVER_PID=<pidA>,<pidB> server_ns_per_rtt and server_runs_per_krtt
+ * (how often its threads were switched in, per 1,000 round trips: its
+ * sleeps), as one repetition of each side, which report.py pairs by their
+ * order.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -49,6 +53,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -141,25 +146,31 @@ static void sys_jiffies(unsigned long long *busy, unsigned long long *total)
 	fclose(f);
 }
 
-/* Run time in ns of thread @tid, from its schedstat; 0 if it is gone. */
-static unsigned long long run_ns(long pid, long tid)
+/*
+ * Run time in ns of thread @tid, from its schedstat; 0 if it is gone.
+ * With @runs, also adds how many times it was switched in (the third
+ * field), which counts its sleeps and wake-ups.
+ */
+static unsigned long long run_ns(long pid, long tid, unsigned long long *runs)
 {
+	unsigned long long ns = 0, wait, n;
 	char path[64];
-	unsigned long long ns = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/schedstat", pid, tid);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
-	if (fscanf(f, "%llu", &ns) != 1)
-		ns = 0;
+	if (fscanf(f, "%llu %llu %llu", &ns, &wait, &n) != 3)
+		ns = n = 0;
+	if (runs)
+		*runs += n;
 	fclose(f);
 	return ns;
 }
 
-/* Run time of every thread of process @pid. */
-static unsigned long long proc_ns(long pid)
+/* Run time of every thread of process @pid; @runs as for run_ns(). */
+static unsigned long long proc_ns(long pid, unsigned long long *runs)
 {
 	unsigned long long ns = 0;
 	struct dirent *d;
@@ -172,7 +183,7 @@ static unsigned long long proc_ns(long pid)
 		return 0;
 	while ((d = readdir(dp)))
 		if (d->d_name[0] != '.')
-			ns += run_ns(pid, atol(d->d_name));
+			ns += run_ns(pid, atol(d->d_name), runs);
 	closedir(dp);
 	return ns;
 }
@@ -198,7 +209,7 @@ static unsigned long long kthreads_ns(void)
 		if (!f)
 			continue;
 		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "art/", 4))
-			ns += run_ns(pid, pid);
+			ns += run_ns(pid, pid, NULL);
 		fclose(f);
 	}
 	closedir(dp);
@@ -244,12 +255,24 @@ struct side {
 	struct peer *peers;
 	uint64_t trips;		/* of the last slice */
 	unsigned long long ns;	/* the server's CPU over the last slice */
+	unsigned long long runs;	/* its threads' switches in, idem */
+	unsigned long long cns;	/* our own CPU over the last slice */
 };
 
-static unsigned long long side_ns(const struct side *s)
+/* This thread's CPU time in ns. */
+static unsigned long long thread_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* The server's CPU; its threads' switches in are added to @runs. */
+static unsigned long long side_ns(const struct side *s, unsigned long long *runs)
 {
 	/* The ring's kernel threads work for asyncrt only. */
-	return proc_ns(s->pid) + (strcmp(s->impl, "asyncrt") ? 0 : kthreads_ns());
+	return proc_ns(s->pid, runs) + (strcmp(s->impl, "asyncrt") ? 0 : kthreads_ns());
 }
 
 /*
@@ -260,7 +283,7 @@ static unsigned long long side_ns(const struct side *s)
  */
 static void slice(struct side *s, size_t conns, uint64_t ms)
 {
-	unsigned long long s0 = s->pid ? side_ns(s) : 0;
+	unsigned long long r0 = 0, r1 = 0, s0 = s->pid ? side_ns(s, &r0) : 0, c0 = thread_ns();
 	uint64_t t0 = bench_now_ns(), end = t0 + ms * 1000000ull, now, last;
 	struct epoll_event evs[256];
 	size_t busy = conns, i;
@@ -281,7 +304,9 @@ static void slice(struct side *s, size_t conns, uint64_t ms)
 			bench_die("no echo for 2 s", ETIMEDOUT);
 		if (!over && now >= end) {
 			over = 1;
-			s->ns = s->pid ? side_ns(s) - s0 : 0;
+			s->cns = thread_ns() - c0;
+			s->ns = s->pid ? side_ns(s, &r1) - s0 : 0;
+			s->runs = r1 - r0;
 		}
 		for (k = 0; k < n; k++) {
 			struct peer *p = evs[k].data.ptr;
@@ -346,9 +371,15 @@ static int interleaved(char **argv, size_t conns, uint64_t ms, const char *bench
 			struct side *s = &sides[j];
 
 			bench_result(bench, s->impl, param, "rtt_per_s", s->trips * 1e3 / slice_ms);
-			if (s->pid && s->trips)
+			if (s->pid && s->trips) {
 				bench_result(bench, s->impl, param, "server_ns_per_rtt",
 					     (double)s->ns / s->trips);
+				bench_result(bench, s->impl, param, "server_runs_per_krtt",
+					     1e3 * s->runs / s->trips);
+			}
+			if (s->trips)
+				bench_result(bench, s->impl, param, "client_ns_per_rtt",
+					     (double)s->cns / s->trips);
 		}
 	}
 	for (j = 0; j < 2; j++)
@@ -415,7 +446,7 @@ int main(int argc, char **argv)
 			c0 = cpu_s();
 			sys_jiffies(&b0, &j0);
 			if (server) {
-				s0 = proc_ns(server);
+				s0 = proc_ns(server, NULL);
 				k0 = kthreads_ns();
 			}
 		} else if (counting && now - t0 >= ms * 1000000ull) {
@@ -424,7 +455,7 @@ int main(int argc, char **argv)
 	}
 	sys_jiffies(&b1, &j1);
 	c1 = cpu_s();
-	s1 = server ? proc_ns(server) : 0;
+	s1 = server ? proc_ns(server, NULL) : 0;
 	k1 = server ? kthreads_ns() : 0;
 	secs = (now - t0) / 1e9;
 	snprintf(param, sizeof(param), "%zu", conns);

@@ -226,6 +226,27 @@ def paired_cis(raw):
     return out
 
 
+# The interleaved echo's costs per round trip, beside its throughput rows:
+# (label, bench, param, metric). Ratio asyncrt / epoll, paired per slice.
+ECHO_AB_COSTS = [
+    ("echo interleaved %s CPU/round trip, %s conns%s" % (who, c, cap), b, c, m)
+    for b, cap in (("echo_ab", ""), ("echo_ab_cap50", ", 50% CPU"))
+    for c in ("64", "1000")
+    for who, m in (("server", "server_ns_per_rtt"), ("load generator", "client_ns_per_rtt"))
+]
+
+
+def cost_cis(raw):
+    """ECHO_AB_COSTS with a confidence interval: (label, n, median, lo, hi)."""
+    out = []
+    for label, bench, param, metric in ECHO_AB_COSTS:
+        ratios = pair_ratios(raw, bench, "asyncrt", "epoll", param, metric)
+        ci = median_ci(ratios)
+        if ci:
+            out.append((label, len(ratios), statistics.median(ratios)) + ci)
+    return out
+
+
 def table(med, raw=()):
     rows = []
     for label, bench, param, metric, peer, kind, tv, unit in TABLE:
@@ -357,7 +378,7 @@ def main():
         json.dump(dict(kernel=a.kernel, mode=a.mode, command=a.command,
                        table=rows, not_measured=not_measured, raw=raw,
                        paired_ci=[dict(metric=l, pairs=n, median=m, lo=lo, hi=hi)
-                                  for l, n, m, lo, hi in paired_cis(raw)],
+                                  for l, n, m, lo, hi in paired_cis(raw) + cost_cis(raw)],
                        medians=[dict(bench=k[0], impl=k[1], param=k[2], metric=k[3],
                                      median=v, reps=len(vals[k]))
                                 for k, v in sorted(med.items())],
@@ -372,6 +393,11 @@ def main():
     if cis:
         print("\n95% confidence intervals of those medians (order statistics):")
         for label, n, m, lo, hi in cis:
+            print("  %s: %.3fx over %d pairs, %.3f-%.3fx" % (label, m, n, lo, hi))
+    costs = cost_cis(raw)
+    if costs:
+        print("\nCosts per round trip, asyncrt / epoll, same pairs:")
+        for label, n, m, lo, hi in costs:
             print("  %s: %.3fx over %d pairs, %.3f-%.3fx" % (label, m, n, lo, hi))
     if not_measured:
         print("\nnot measured in this run:\n  - " + "\n  - ".join(not_measured))
