@@ -35,12 +35,13 @@
  * from quiet. Runs of whole seconds, one server after the other, drift
  * with the host by more than the servers differ (pairs of runs 0.5-1.7x
  * apart); adjacent slices share the host's state. Each slice pair prints
- * rtt_per_s and client_ns_per_rtt (this thread's CPU per round trip: what
- * a server's wake-ups and TCP cost the sender), and with
- * ECHO_SERVER_PID=<pidA>,<pidB> server_ns_per_rtt and server_runs_per_krtt
- * (how often its threads were switched in, per 1,000 round trips: its
- * sleeps), as one repetition of each side, which report.py pairs by their
- * order.
+ * rtt_per_s, client_ns_per_rtt (this thread's CPU per round trip: what
+ * a server's wake-ups and TCP cost the sender) and client_waits_per_krtt
+ * (its epoll_wait calls per 1,000 round trips: how the echoes came back
+ * batched), and with ECHO_SERVER_PID=<pidA>,<pidB> server_ns_per_rtt and
+ * server_runs_per_krtt (how often its threads were switched in, per 1,000
+ * round trips: its sleeps), as one repetition of each side, which
+ * report.py pairs by their order.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -257,6 +258,7 @@ struct side {
 	unsigned long long ns;	/* the server's CPU over the last slice */
 	unsigned long long runs;	/* its threads' switches in, idem */
 	unsigned long long cns;	/* our own CPU over the last slice */
+	uint64_t waits;		/* our epoll_wait calls in it */
 };
 
 /* This thread's CPU time in ns. */
@@ -289,7 +291,7 @@ static void slice(struct side *s, size_t conns, uint64_t ms)
 	size_t busy = conns, i;
 	int n, k, over = 0;
 
-	s->trips = 0;
+	s->trips = s->waits = 0;
 	for (i = 0; i < conns; i++)
 		ping(&s->peers[i]);
 	last = t0;
@@ -297,6 +299,7 @@ static void slice(struct side *s, size_t conns, uint64_t ms)
 		n = epoll_wait(s->ep, evs, 256, 100);
 		if (n < 0 && errno != EINTR)
 			bench_die("epoll_wait", errno);
+		s->waits += !over;
 		now = bench_now_ns();
 		if (n > 0)
 			last = now;
@@ -377,9 +380,12 @@ static int interleaved(char **argv, size_t conns, uint64_t ms, const char *bench
 				bench_result(bench, s->impl, param, "server_runs_per_krtt",
 					     1e3 * s->runs / s->trips);
 			}
-			if (s->trips)
+			if (s->trips) {
 				bench_result(bench, s->impl, param, "client_ns_per_rtt",
 					     (double)s->cns / s->trips);
+				bench_result(bench, s->impl, param, "client_waits_per_krtt",
+					     1e3 * s->waits / s->trips);
+			}
 		}
 	}
 	for (j = 0; j < 2; j++)
