@@ -229,10 +229,12 @@ def paired_cis(raw):
 # The interleaved echo's costs per round trip, beside its throughput rows:
 # (label, bench, param, metric). Ratio asyncrt / epoll, paired per slice.
 ECHO_AB_COSTS = [
-    ("echo interleaved %s CPU/round trip, %s conns%s" % (who, c, cap), b, c, m)
+    ("echo interleaved %s/round trip, %s conns%s" % (what, c, cap), b, c, m)
     for b, cap in (("echo_ab", ""), ("echo_ab_cap50", ", 50% CPU"))
     for c in ("64", "1000")
-    for who, m in (("server", "server_ns_per_rtt"), ("load generator", "client_ns_per_rtt"))
+    for what, m in (("server CPU", "server_ns_per_rtt"),
+                    ("load generator CPU", "client_ns_per_rtt"),
+                    ("load generator epoll_wait calls", "client_waits_per_krtt"))
 ]
 
 
