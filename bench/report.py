@@ -18,6 +18,11 @@ from collections import defaultdict
 
 # (label, bench, param, metric, peer impl, target kind, target value, unit)
 # kind: "min" ratio >= v, "max" ratio <= v, "abs_max" asyncrt <= v, None: info
+# The echo target is judged on the interleaved rows (echo_ab*): whole runs
+# of one server after the other drift with the host by more than the
+# servers differ (pairs 0.5-1.7x apart), so their rows carry no verdict.
+# A paired row's verdict is its median's 95% interval against the target
+# (paired_verdict()): "unresolved" when the interval straddles it.
 # The kernel spawn+join target is the runtime's own round trip (a task on a
 # worker, or the thread that is its guest); a plain thread handing a task to
 # a worker and sleeping until it is done is queue_work + flush_work's own
@@ -69,14 +74,14 @@ TABLE = [
     ("sleep storm 100k tasks, lateness p99", "storm", "100000", "p99_ns", "epoll", None, None, "ns"),
     ("sleep storm 100k tasks, lateness p99", "storm", "100000", "p99_ns", "epoll_heap", None, None, "ns"),
     ("echo round trips/s, 1 conn", "echo", "1", "rtt_per_s", "epoll", None, None, "/s"),
-    ("echo round trips/s, 64 conns", "echo", "64", "rtt_per_s", "epoll", "min", 1.0, "/s"),
-    ("echo round trips/s, 1000 conns", "echo", "1000", "rtt_per_s", "epoll", "min", 1.0, "/s"),
+    ("echo round trips/s, 64 conns", "echo", "64", "rtt_per_s", "epoll", None, None, "/s"),
+    ("echo round trips/s, 1000 conns", "echo", "1000", "rtt_per_s", "epoll", None, None, "/s"),
     ("echo server CPU/round trip, 64 conns", "echo", "64", "server_ns_per_rtt", "epoll", None, None, "ns"),
     ("echo server CPU/round trip, 1000 conns", "echo", "1000", "server_ns_per_rtt", "epoll", None, None, "ns"),
     ("echo guest CPU/round trip, 64 conns", "echo", "64", "guest_ns_per_rtt", "epoll", None, None, "ns"),
     ("echo guest CPU/round trip, 1000 conns", "echo", "1000", "guest_ns_per_rtt", "epoll", None, None, "ns"),
-    ("echo round trips/s, 64 conns, server at 50% CPU", "echo_cap50", "64", "rtt_per_s", "epoll", "min", 1.0, "/s"),
-    ("echo round trips/s, 1000 conns, server at 50% CPU", "echo_cap50", "1000", "rtt_per_s", "epoll", "min", 1.0, "/s"),
+    ("echo round trips/s, 64 conns, server at 50% CPU", "echo_cap50", "64", "rtt_per_s", "epoll", None, None, "/s"),
+    ("echo round trips/s, 1000 conns, server at 50% CPU", "echo_cap50", "1000", "rtt_per_s", "epoll", None, None, "/s"),
     ("echo server CPU/round trip, 64 conns, 50% CPU", "echo_cap50", "64", "server_ns_per_rtt", "epoll", None, None, "ns"),
     ("echo server CPU/round trip, 1000 conns, 50% CPU", "echo_cap50", "1000", "server_ns_per_rtt", "epoll", None, None, "ns"),
     ("echo client CPU, 64 conns, server at 50% CPU", "echo_cap50", "64", "client_cpu_pct", "epoll", None, None, "%"),
@@ -213,11 +218,22 @@ def median_ci(xs):
     return xs[k - 1], xs[n - k]
 
 
+def paired_verdict(raw, bench, impl, peer, param, metric, tv):
+    """A paired row's target >= @tv judged on its median's 95% interval:
+    met when the interval lies at or above it, NOT met when below,
+    "unresolved" when it straddles (the pairs cannot tell)."""
+    ci = median_ci(pair_ratios(raw, bench, impl, peer, param, metric))
+    if not ci:
+        return "met" if paired_ratio(raw, bench, impl, peer, param, metric) >= tv else "NOT met"
+    lo, hi = ci
+    return "met" if lo >= tv else "NOT met" if hi < tv else "unresolved"
+
+
 def paired_cis(raw):
     """For each target row of a paired bench: (label, n, median, lo, hi)."""
     out = []
     for label, bench, param, metric, peer, kind, tv, unit in TABLE:
-        if bench not in PAIRED or kind is None:
+        if bench not in PAIRED or (kind is None and metric != "rtt_per_s"):
             continue
         ratios = pair_ratios(raw, bench, SIDE_IMPL.get(label, "asyncrt"), peer, param, metric)
         ci = median_ci(ratios)
@@ -260,6 +276,8 @@ def table(med, raw=()):
             ratio = paired_ratio(raw, bench, impl, peer, param, metric)
         if kind is None or a is None or (kind != "abs_max" and ratio is None):
             target, met = "-", "-" if a is not None else "not measured"
+        elif kind == "min" and bench in PAIRED:
+            target, met = ">= %gx" % tv, paired_verdict(raw, bench, impl, peer, param, metric, tv)
         elif kind == "min":
             target, met = ">= %gx" % tv, "met" if ratio >= tv else "NOT met"
         elif kind == "max":
