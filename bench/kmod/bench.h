@@ -19,6 +19,7 @@ void artb_result(const char *bench, const char *impl, const char *param,
 void artb_latency(const char *bench, const char *impl, const char *param,
 		  u64 *v, size_t n);
 long artb_slab_bytes(void);
+long artb_slab_bytes_settled(void);
 u64 artb_rand(u64 *state);
 
 /* spawn.c */

@@ -11,6 +11,7 @@
  *	run=mem    slab bytes per idle task, per pending sleep, per hrtimer
  *	run=lat    lateness of count sleeps vs a bare hrtimer
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/sort.h>
@@ -79,6 +80,27 @@ long artb_slab_bytes(void)
 	pages = global_node_page_state_pages(NR_SLAB_RECLAIMABLE_B) +
 		global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B);
 	return pages << PAGE_SHIFT;
+}
+
+/*
+ * Slab bytes once they hold still (two readings 100 ms apart within 64 KB,
+ * for at most 10 s): another benchmark's frees must not land inside a
+ * measurement. An io_uring ring, for one, is torn down by a kworker after
+ * its process has exited: a million TIMEOUTs are 350 MB of slab.
+ */
+long artb_slab_bytes_settled(void)
+{
+	long prev = artb_slab_bytes(), cur = prev;
+	unsigned int i;
+
+	for (i = 0; i < 100; i++) {
+		msleep(100);
+		cur = artb_slab_bytes();
+		if (abs(cur - prev) < (64L << 10))
+			break;
+		prev = cur;
+	}
+	return cur;
 }
 
 u64 artb_rand(u64 *state)

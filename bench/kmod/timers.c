@@ -81,8 +81,8 @@ static int artb_mem_tasks(struct art_runtime *rt, struct art_task **tasks,
 	char param[16];
 	int ret = 0;
 
+	before = artb_slab_bytes_settled();
 	art_rt_metrics(rt, &m);
-	before = artb_slab_bytes();
 	for (spawned = 0; spawned < n; spawned++) {
 		tasks[spawned] = sleep ?
 			art_spawn(rt, sizeof(struct art_sleep), artb_sleep_init, NULL, 0) :
@@ -96,7 +96,9 @@ static int artb_mem_tasks(struct art_runtime *rt, struct art_task **tasks,
 	}
 	artb_settle(rt, m.polls + spawned);
 	after = artb_slab_bytes();
-	if (!ret) {
+	if (!ret && after <= before) {
+		pr_info("# kmem: slab did not grow over %u tasks, no figure\n", n);
+	} else if (!ret) {
 		snprintf(param, sizeof(param), "%u", n);
 		artb_result("kmem", sleep ? "asyncrt_sleep" : "asyncrt_idle_task",
 			    param, "slab_bytes_per_op", div_u64(after - before, n));
@@ -124,7 +126,7 @@ static int artb_mem_hrtimers(struct hrtimer **timers, unsigned int n)
 	char param[16];
 	int ret = 0;
 
-	before = artb_slab_bytes();
+	before = artb_slab_bytes_settled();
 	for (made = 0; made < n; made++) {
 		timers[made] = kmalloc(sizeof(*timers[made]), GFP_KERNEL);
 		if (!timers[made]) {
@@ -136,7 +138,9 @@ static int artb_mem_hrtimers(struct hrtimer **timers, unsigned int n)
 		hrtimer_start(timers[made], ns_to_ktime(ARTB_HOUR_NS), HRTIMER_MODE_REL);
 	}
 	after = artb_slab_bytes();
-	if (!ret) {
+	if (!ret && after <= before) {
+		pr_info("# kmem: slab did not grow over %u hrtimers, no figure\n", n);
+	} else if (!ret) {
 		snprintf(param, sizeof(param), "%u", n);
 		artb_result("kmem", "hrtimer", param, "slab_bytes_per_op",
 			    div_u64(after - before, n));
