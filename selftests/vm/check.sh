@@ -4,7 +4,7 @@
 # make check: everything, in order, with progress.
 #   1. install what is missing (deps.sh)
 #   2. static checks: the build with W=1 against both stock kernels,
-#      sparse, checkpatch --strict
+#      sparse, checkpatch --strict; the bench report's own tests
 #   3. the debug kernel (built once, cached outside the clone)
 #   4. each kernel in QEMU: lifecycle, selftests, KUnit on the debug kernel
 #   5. the harness's own test: deliberate trouble must turn runs red
@@ -58,6 +58,10 @@ make -s style >"$build/style.log" 2>&1
 rc=$?
 [ $rc = 0 ] || cat "$build/style.log"
 case_result $rc "checkpatch.pl --strict reports nothing"
+python3 bench/report_test.py >"$build/report-test.log" 2>&1
+rc=$?
+[ $rc = 0 ] || cat "$build/report-test.log"
+case_result $rc "make bench's verdicts and intervals (bench/report_test.py)"
 
 step "debug kernel (cached in ${ASYNCRT_CACHE:-/var/cache/asyncrt})"
 if ! "$vm_dir/build-debug-kernel.sh" >/dev/null; then

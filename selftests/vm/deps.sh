@@ -6,7 +6,7 @@
 set -euo pipefail
 
 pkgs="build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod
-	xz-utils gzip sparse qemu-system-x86 busybox-static liburing-dev
+	xz-utils gzip sparse qemu-system-x86 busybox-static liburing-dev python3
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.1"
 pkgs=$(echo $pkgs)

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Tests of bench/report.py's statistics and verdicts, on made-up results.
+
+The report decides "met", "NOT met" and "unresolved": what it computes is
+checked here against values worked out by hand, so a verdict in
+Documentation/performance.rst rests on tested code. Run by make check.
+"""
+import math
+import os
+import statistics
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report  # noqa: E402
+
+
+def rows(bench, param, metric, a_vals, b_vals, a="asyncrt", b="epoll"):
+    """R lines as parse() returns them: repetition k of each side pairs up."""
+    out = []
+    for impl, vals in ((a, a_vals), (b, b_vals)):
+        for k, v in enumerate(vals, 1):
+            out.append(dict(bench=bench, impl=impl, param=param, metric=metric,
+                            value=float(v), rep=k))
+    return out
+
+
+def verdict(table_rows, label):
+    return next(r for r in table_rows if r["metric"] == label)
+
+
+class MedianCi(unittest.TestCase):
+    def test_needs_six_values(self):
+        # 5 values: even the extremes cover only 1 - 2/32 = 93.75%.
+        self.assertIsNone(report.median_ci([1, 2, 3, 4, 5]))
+        self.assertEqual(report.median_ci([1, 2, 3, 4, 5, 6]), (1, 6))
+
+    def test_order_statistics_by_hand(self):
+        # n = 30: P(Bin(30, 1/2) <= 9) = 0.0214 <= 2.5% < P(<= 10) = 0.0494,
+        # so the interval is x(10) .. x(21).
+        xs = list(range(1, 31))
+        self.assertEqual(report.median_ci(xs), (10, 21))
+        below = sum(math.comb(30, i) for i in range(10)) / 2.0 ** 30
+        self.assertLessEqual(below, 0.025)
+        self.assertGreater(below + math.comb(30, 10) / 2.0 ** 30, 0.025)
+
+    def test_hundred_pairs(self):
+        # n = 100: the usual x(40) .. x(61).
+        self.assertEqual(report.median_ci(list(range(1, 101))), (40, 61))
+
+
+class Pairs(unittest.TestCase):
+    def test_ratios_pair_by_repetition(self):
+        raw = rows("echo_ab", "64", "rtt_per_s", [110, 90, 100], [100, 100, 50])
+        self.assertEqual(report.pair_ratios(raw, "echo_ab", "asyncrt", "epoll",
+                                            "64", "rtt_per_s"), [0.9, 1.1, 2.0])
+        # The median of the ratios, not the ratio of the medians (100/100).
+        self.assertEqual(report.paired_ratio(raw, "echo_ab", "asyncrt", "epoll",
+                                             "64", "rtt_per_s"), 1.1)
+
+    def test_unpaired_repetition_is_left_out(self):
+        raw = rows("echo_ab", "64", "rtt_per_s", [100, 100], [50])
+        self.assertEqual(report.pair_ratios(raw, "echo_ab", "asyncrt", "epoll",
+                                            "64", "rtt_per_s"), [2.0])
+
+
+class PairedVerdict(unittest.TestCase):
+    def judge(self, ratios):
+        raw = rows("echo_ab", "1000", "rtt_per_s", ratios, [1.0] * len(ratios))
+        return report.paired_verdict(raw, "echo_ab", "asyncrt", "epoll", "1000",
+                                     "rtt_per_s", 1.0)
+
+    def test_interval_above_is_met(self):
+        self.assertEqual(self.judge([1.01 + i / 1000 for i in range(30)]), "met")
+
+    def test_interval_below_is_not_met(self):
+        self.assertEqual(self.judge([0.90 + i / 1000 for i in range(30)]), "NOT met")
+
+    def test_interval_straddling_is_unresolved(self):
+        # Median 1.0005, interval x(10) .. x(21) = 0.995 .. 1.006.
+        xs = [0.986 + i / 1000 for i in range(30)]
+        self.assertGreater(statistics.median(xs), 1.0)
+        self.assertEqual(self.judge(xs), "unresolved")
+
+    def test_too_few_pairs_fall_back_to_the_median(self):
+        self.assertEqual(self.judge([1.1, 1.2, 0.9]), "met")
+        self.assertEqual(self.judge([0.9, 0.8, 1.1]), "NOT met")
+
+
+class Table(unittest.TestCase):
+    def test_verdicts_of_each_kind(self):
+        raw = (rows("nop", "16", "ops_per_s", [110] * 3, [100] * 3, b="io_uring")
+               + rows("kspawn", "1", "ops_per_s", [500] * 3, [100] * 3,
+                      a="asyncrt_task", b="wq_percpu")
+               + rows("kspawn", "1", "ops_per_s", [95] * 3, [100] * 3, b="wq_percpu")
+               + rows("wake_thread", "rtt", "p50_ns", [120] * 3, [100] * 3,
+                      b="futex")
+               + rows("kmem", "100000", "slab_bytes_per_op", [130] * 3, [63] * 3,
+                      a="asyncrt_sleep", b="hrtimer")
+               + rows("echo", "64", "rtt_per_s", [90] * 3, [100] * 3)
+               + rows("echo_ab", "1000", "rtt_per_s",
+                      [0.986 + i / 1000 for i in range(30)], [1.0] * 30))
+        med, _ = report.medians(raw)
+        t = report.table(med, raw)
+        self.assertEqual(verdict(t, "ring NOP/s, batch 16")["met"], "met")
+        # The runtime's own spawn+join carries the >= 2x target ...
+        row = verdict(t, "kernel spawn+join/s, 1 thread, from a task")
+        self.assertEqual((row["asyncrt"], row["met"]), (500, "met"))
+        # ... the handoff from a plain thread is shown without one.
+        row = verdict(t, "kernel spawn+join/s, 1 thread")
+        self.assertEqual((row["target"], row["met"]), ("-", "-"))
+        # A "max" ratio target, and an absolute one.
+        self.assertEqual(verdict(t, "wake-up round trip p50, threads")["met"], "NOT met")
+        self.assertEqual(verdict(t, "kernel bytes/pending sleep task")["met"], "NOT met")
+        # Whole-run echo rows: a figure, no verdict; interleaved: the interval's.
+        self.assertEqual(verdict(t, "echo round trips/s, 64 conns")["met"], "-")
+        self.assertEqual(verdict(t, "echo interleaved round trips/s, 1000 conns")["met"],
+                         "unresolved")
+        # A row with no figures at all says so.
+        self.assertEqual(verdict(t, "ring NOP/s, batch 256")["met"], "not measured")
+
+    def test_parse_pairs_repetitions_in_order(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+            f.write("# a note\nR nop io_uring 16 ops_per_s 100\n"
+                    "R nop asyncrt 16 ops_per_s 110\nR nop asyncrt 16 ops_per_s 120\n"
+                    "Q lateness asyncrt 5000 50 1000\ngarbage line\n")
+        try:
+            raw, cdf, notes = report.parse(f.name)[:3]
+        finally:
+            os.unlink(f.name)
+        self.assertEqual([(r["impl"], r["rep"], r["value"]) for r in raw],
+                         [("io_uring", 1, 100.0), ("asyncrt", 1, 110.0),
+                          ("asyncrt", 2, 120.0)])
+        self.assertEqual(cdf[("lateness", "asyncrt", "5000")], [(50.0, 1000.0)])
+        self.assertEqual(notes, ["a note"])
+
+
+if __name__ == "__main__":
+    unittest.main()
