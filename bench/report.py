@@ -196,11 +196,6 @@ def pair_ratios(raw, bench, impl, peer, param, metric):
     return sorted(v / side[peer][k] for k, v in side[impl].items() if side[peer].get(k))
 
 
-def paired_ratio(raw, bench, impl, peer, param, metric):
-    ratios = pair_ratios(raw, bench, impl, peer, param, metric)
-    return statistics.median(ratios) if ratios else None
-
-
 def median_ci(xs):
     """A distribution-free 95% confidence interval of the median of sorted
     @xs: the order statistics x(k) and x(n+1-k), the widest pair with
@@ -218,19 +213,21 @@ def median_ci(xs):
     return xs[k - 1], xs[n - k]
 
 
-def paired_verdict(raw, bench, impl, peer, param, metric, tv):
-    """A paired row's target >= @tv judged on its median's 95% interval:
-    met when the interval lies at or above it, NOT met when below,
-    "unresolved" when it straddles (the pairs cannot tell)."""
-    ci = median_ci(pair_ratios(raw, bench, impl, peer, param, metric))
+def paired_verdict(ratios, tv):
+    """A paired row's target >= @tv judged on its median's 95% interval, from
+    the sorted pair @ratios: met when the interval lies at or above it, NOT
+    met when below, "unresolved" when it straddles (the pairs cannot tell).
+    Below six pairs there is no interval: the median decides."""
+    ci = median_ci(ratios)
     if not ci:
-        return "met" if paired_ratio(raw, bench, impl, peer, param, metric) >= tv else "NOT met"
+        return "met" if statistics.median(ratios) >= tv else "NOT met"
     lo, hi = ci
     return "met" if lo >= tv else "NOT met" if hi < tv else "unresolved"
 
 
 def paired_cis(raw):
-    """For each target row of a paired bench: (label, n, median, lo, hi)."""
+    """For each target or throughput row of a paired bench: (label, n,
+    median, lo, hi)."""
     out = []
     for label, bench, param, metric, peer, kind, tv, unit in TABLE:
         if bench not in PAIRED or (kind is None and metric != "rtt_per_s"):
@@ -272,12 +269,14 @@ def table(med, raw=()):
         a = lookup(med, bench, impl, param, metric)
         p = lookup(med, bench, peer, param, metric)
         ratio = a / p if a is not None and p else None
+        ratios = []
         if bench in PAIRED and ratio is not None:
-            ratio = paired_ratio(raw, bench, impl, peer, param, metric)
+            ratios = pair_ratios(raw, bench, impl, peer, param, metric)
+            ratio = statistics.median(ratios) if ratios else None
         if kind is None or a is None or (kind != "abs_max" and ratio is None):
             target, met = "-", "-" if a is not None else "not measured"
-        elif kind == "min" and bench in PAIRED:
-            target, met = ">= %gx" % tv, paired_verdict(raw, bench, impl, peer, param, metric, tv)
+        elif kind == "min" and ratios:
+            target, met = ">= %gx" % tv, paired_verdict(ratios, tv)
         elif kind == "min":
             target, met = ">= %gx" % tv, "met" if ratio >= tv else "NOT met"
         elif kind == "max":
