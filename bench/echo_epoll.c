@@ -10,7 +10,12 @@
  * Like the example it serves 127.0.0.1 with a 4,096-byte buffer per
  * connection and leaves Nagle on.
  *
- * usage: echo_epoll [port]	(default 7001; runs until killed)
+ * With a burn count it also spins that many empty loop turns per message
+ * received, or with sN makes N more system calls (getppid) per message: a
+ * server known to cost more per round trip, against which the echo
+ * harness is calibrated (the echocal benchmark, bench/guest.sh).
+ *
+ * usage: echo_epoll [port [burn|sN]]	(default 7001, 0; runs until killed)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +26,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -30,6 +36,20 @@ struct conn {
 	size_t off, len;		/* bytes of buf still to write back */
 	char buf[4096];
 };
+
+static unsigned long burn;	/* loop turns per message received */
+static unsigned long burn_calls;	/* system calls, idem */
+
+/* Work that costs CPU and nothing else: no memory, nothing to wait for. */
+static void burn_cpu(void)
+{
+	unsigned long i;
+
+	for (i = burn; i; i--)
+		__asm__ __volatile__("" ::: "memory");
+	for (i = burn_calls; i; i--)
+		syscall(SYS_getppid);
+}
 
 static int listen_on(uint16_t port)
 {
@@ -91,6 +111,7 @@ static void conn_event(int ep, struct conn *c, uint32_t events)
 		return;
 	}
 	c->len = n;
+	burn_cpu();
 	r = conn_flush(c);
 	if (r < 0) {
 		conn_close(c);
@@ -107,6 +128,10 @@ int main(int argc, char **argv)
 	struct epoll_event ev = { .events = EPOLLIN }, evs[256];
 	int lfd, ep, n, i, fd;
 
+	if (argc > 2 && argv[2][0] == 's')
+		burn_calls = strtoul(argv[2] + 1, NULL, 0);
+	else if (argc > 2)
+		burn = strtoul(argv[2], NULL, 0);
 	setrlimit(RLIMIT_NOFILE, &rl);
 	lfd = listen_on(port);
 	ep = epoll_create1(EPOLL_CLOEXEC);

@@ -9,8 +9,14 @@
 #   asyncrt.bench=quick|full   sizes and repetitions (default quick)
 #   asyncrt.only=a,b           only these benchmarks (nop, kspawn, kscale,
 #                              kmem, tscale, lateness, klateness, wake,
-#                              uspawn, storm, echo, echocap, echoab; callgrind,
-#                              echogrind, trace, perf)
+#                              uspawn, storm, echo, echocap, echoab, echocal;
+#                              callgrind, echogrind, trace, perf)
+#   asyncrt.burn=N|sN          echocal's loop turns, or system calls, per
+#                              message (default s1)
+#   asyncrt.abblocks=N, asyncrt.abms=MS, asyncrt.abcaps=none,50, asyncrt.abpin=1
+#                              echoab/echocal: blocks, ms of slices per block,
+#                              configurations, client-bound servers pinned
+#   asyncrt.calwhat=aa,cal     echocal: which calibrations
 
 cd /bench || exit 1
 cmd() { sed -n "s/.*asyncrt\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
@@ -20,12 +26,13 @@ only=$(cmd only)
 if [ "$size" = full ]; then
 	REPS=5 NOP_MS=1000 SPAWN_MS=1000 KSCALE=1000000 KMEM=1000000
 	TSCALE="1000 10000 100000 1000000" LAT_N=100000 KLAT_N=100000 WAKE_N=20000
-	USPAWN_N=1000000 STORM_N=100000 ECHO_MS=2000 ECHO_AB_MS=20000
+	USPAWN_N=1000000 STORM_N=100000 ECHO_MS=2000 ECHO_AB_MS=4000 ECHO_AB_BLOCKS=10
+	ECHO_CAL_BLOCKS=6 ECHO_CAL_MS=2000
 else
 	size=quick
 	REPS=3 NOP_MS=300 SPAWN_MS=300 KSCALE=100000 KMEM=100000
 	TSCALE="1000 10000 100000" LAT_N=5000 KLAT_N=5000 WAKE_N=5000
-	USPAWN_N=100000 STORM_N=100000 ECHO_MS=1000 ECHO_AB_MS=6000
+	USPAWN_N=100000 STORM_N=100000 ECHO_MS=1000 ECHO_AB_MS=2000 ECHO_AB_BLOCKS=6
 fi
 ECHO_CONNS="1 64 1000"
 # Server-bound echo (echocap): each server in turn gets the same CPU share,
@@ -158,6 +165,8 @@ fi
 spawn_server() {
 	if [ -n "$capped" ]; then
 		sh -c 'echo $$ > '"$ECHO_CG"'/cgroup.procs && exec taskset -c 1 "$@"' sh "$@" &
+	elif [ -n "${pinned:-}" ]; then
+		taskset -c 1 "$@" &
 	else
 		"$@" &
 	fi
@@ -272,36 +281,95 @@ fi
 # hits adjacent slices alike. Once with the servers capped as above (both
 # in the one cgroup, on CPU 1; only the driven one uses its share), once
 # unpinned and uncapped as in the echo section. Each slice pair is a
-# repetition: report.py takes the median of the per-pair ratios and its
-# 95% confidence interval.
-echo_ab() { # echo_ab <conns> [<cap>]
-	capped=$2 load= pids=
-	spawn_server ./echo_server 7000 >/dev/null
+# repetition, but pairs of one run share that run's processes and
+# connections, and two identical servers differed by up to 6% from one run
+# to the next (echocal below): so each configuration runs ECHO_AB_BLOCKS
+# times, each block with fresh servers and connections, and report.py
+# judges the median of the block medians by the spread of the blocks.
+echo_ab() { # echo_ab <bench> <conns> <cap> <implA> <portA> <server A...>
+	bench=$1 conns=$2 capped=$3 impl=$4 port=$5 pinned=$ECHO_AB_PIN load= pids=
+	shift 5
+	spawn_server "$@" >/dev/null
 	pids=$pid
 	spawn_server ./echo_epoll 7001
 	pids=$pids,$pid
-	[ -n "$capped" ] && load="taskset -c 0"
-	ECHO_SERVER_PID=$pids ECHO_BENCH=echo_ab${capped:+_cap$capped} \
-		$load ./echo_load asyncrt,epoll 7000,7001 $1 $ECHO_AB_MS ||
-		echo "# interleaved echo $1 ${capped:+capped at $capped% }failed"
+	[ -n "$capped$pinned" ] && load="taskset -c 0"
+	ECHO_SERVER_PID=$pids ECHO_BENCH=$bench${capped:+_cap$capped} \
+		$load ./echo_load $impl,epoll $port,7001 $conns $ECHO_AB_MS ||
+		echo "# $bench $conns ${capped:+capped at $capped% }failed"
 	kill ${pids%,*} ${pids#*,}
 	wait ${pids%,*} ${pids#*,} 2>/dev/null
 }
 
-if want echoab; then
-	ulimit -n 65536
-	for c in $ECHO_CAP_CONNS; do
-		say "echo interleaved, $c connections, $ECHO_AB_MS ms of 200 ms slices each"
-		echo_ab $c
+# echo_blocks <what> <cap|none...> -- <echo_ab args after conns and cap>:
+# ECHO_AB_BLOCKS blocks of each configuration, the configurations
+# alternating within a block.
+echo_blocks() {
+	what=$1 caps=
+	shift
+	while [ "$1" != -- ]; do
+		caps="$caps $1"
+		shift
 	done
-	if echo_cap $ECHO_CAPS; then
-		for c in $ECHO_CAP_CONNS; do
-			say "echo interleaved, servers capped at $ECHO_CAPS% of CPU 1, $c connections"
-			echo_ab $c $ECHO_CAPS
+	shift
+	b=1
+	while [ $b -le $ECHO_AB_BLOCKS ]; do
+		for cap in $caps; do
+			[ $cap = none ] && cap=
+			[ -n "$cap" ] && { echo_cap $cap || continue; }
+			for c in $ECHO_CAP_CONNS; do
+				say "$what, $c connections${cap:+, servers capped at $cap% of CPU 1}, block $b/$ECHO_AB_BLOCKS"
+				echo_ab "$1" $c "$cap" "$2" "$3" $4 $5 $6 $7
+			done
 		done
+		b=$((b + 1))
+	done
+}
+
+v=$(cmd abblocks)
+ECHO_AB_BLOCKS=${v:-$ECHO_AB_BLOCKS}
+v=$(cmd abms)
+ECHO_AB_MS=${v:-$ECHO_AB_MS}
+ECHO_AB_PIN=$(cmd abpin)
+if want echoab || want echocal; then
+	ulimit -n 65536
+	caps=none
+	if echo_cap $ECHO_CAPS; then
+		caps="none $ECHO_CAPS"
 	else
 		say "server-capped interleaved echo not measured: no cgroup v2 cpu controller"
 	fi
+	v=$(cmd abcaps | tr , ' ')
+	[ -n "$v" ] && caps=$v
+fi
+if want echoab; then
+	echo_blocks "echo interleaved" $caps -- echo_ab asyncrt 7000 ./echo_server 7000
+fi
+
+# Calibration of the interleaved echo (asyncrt.only=echocal; full mode runs
+# it after echoab): what do its rows see of a server's own cost? Two epoll
+# servers side by side, the same binary, as echo_ab runs asyncrt and epoll:
+# in echo_cal side A spins ECHO_CAL_BURN empty loop turns per message, a
+# cost known to be the server's alone; in echo_aa it does not (A/A: the
+# harness's own bias). Each runs client-bound and capped, like echo_ab.
+# Full mode runs ECHO_CAL_BLOCKS blocks of ECHO_CAL_MS, --only echocal the
+# echoab sizes (or asyncrt.abblocks / abms). The default burn, one more
+# system call per message, is what a readiness-triggered receive would
+# save asyncrt's server.
+v=$(cmd burn)
+ECHO_CAL_BURN=${v:-s1}
+if { [ -n "$only" ] && want echocal; } || { [ -z "$only" ] && [ $size = full ]; }; then
+	if [ -z "$only" ]; then
+		ECHO_AB_BLOCKS=$ECHO_CAL_BLOCKS ECHO_AB_MS=$ECHO_CAL_MS
+	fi
+	v=$(cmd calwhat)
+	case ,${v:-aa,cal}, in *,aa,*)
+		echo_blocks "echo calibration A/A" $caps -- echo_aa epoll_a 7002 ./echo_epoll 7002 ;;
+	esac
+	case ,${v:-aa,cal}, in *,cal,*)
+		echo_blocks "echo calibration, A burning $ECHO_CAL_BURN per message" $caps -- \
+			echo_cal epoll_a 7002 ./echo_epoll 7002 $ECHO_CAL_BURN ;;
+	esac
 fi
 
 # Not run by default: a kernel trace of the ring SLEEP path, to explain

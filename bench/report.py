@@ -22,7 +22,11 @@ from collections import defaultdict
 # of one server after the other drift with the host by more than the
 # servers differ (pairs 0.5-1.7x apart), so their rows carry no verdict.
 # A paired row's verdict is its median's 95% interval against the target
-# (paired_verdict()): "unresolved" when the interval straddles it.
+# (paired_verdict()): "unresolved" when the interval straddles it. The
+# interleaved echo runs in blocks, each with fresh servers and connections
+# (echo_load's block_pairs line ends one): pairs of one block share its
+# processes and sockets, which moved two identical servers apart by up to
+# 6% between blocks, so the units judged are the blocks' medians.
 # The kernel spawn+join target is the runtime's own round trip (a task on a
 # worker, or the thread that is its guest); a plain thread handing a task to
 # a worker and sleeping until it is done is queue_work + flush_work's own
@@ -135,7 +139,7 @@ MAYBE_MISSING = [
 
 def parse(path):
     raw, cdf, notes = [], defaultdict(list), []
-    reps = defaultdict(int)
+    reps, blocks = defaultdict(int), defaultdict(int)
     with open(path, errors="replace") as f:
         for line in f:
             w = line.split()
@@ -143,7 +147,11 @@ def parse(path):
                 key = tuple(w[1:5])
                 reps[key] += 1
                 raw.append(dict(bench=w[1], impl=w[2], param=w[3], metric=w[4],
-                                value=float(w[5]), rep=reps[key]))
+                                value=float(w[5]), rep=reps[key],
+                                block=blocks[(w[1], w[3])]))
+                # This block's last line: what follows is the next block.
+                if w[4] == "block_pairs":
+                    blocks[(w[1], w[3])] += 1
             elif len(w) == 6 and w[0] == "Q":
                 cdf[(w[1], w[2], w[3])].append((float(w[4]), float(w[5])))
             elif line.startswith("# "):
@@ -196,6 +204,27 @@ def pair_ratios(raw, bench, impl, peer, param, metric):
     return sorted(v / side[peer][k] for k, v in side[impl].items() if side[peer].get(k))
 
 
+def paired_units(raw, bench, impl, peer, param, metric):
+    """What a paired row is judged on, sorted, and how many pairs it comes
+    from: the pair ratios, or where the bench ran in blocks (block_pairs
+    lines) each block's median ratio. (units, pairs, blocks or 0)"""
+    side, blocked = defaultdict(dict), False
+    for r in raw:
+        if (r["bench"], r["param"]) != (bench, param):
+            continue
+        blocked = blocked or r["metric"] == "block_pairs"
+        if r["metric"] == metric:
+            side[r["impl"]][r["rep"]] = (r["value"], r.get("block", 0))
+    by_block = defaultdict(list)
+    for k, (v, b) in side[impl].items():
+        if k in side[peer] and side[peer][k][0]:
+            by_block[b].append(v / side[peer][k][0])
+    ratios = sorted(x for xs in by_block.values() for x in xs)
+    if not blocked:
+        return ratios, len(ratios), 0
+    return sorted(statistics.median(xs) for xs in by_block.values()), len(ratios), len(by_block)
+
+
 def median_ci(xs):
     """A distribution-free 95% confidence interval of the median of sorted
     @xs: the order statistics x(k) and x(n+1-k), the widest pair with
@@ -215,9 +244,10 @@ def median_ci(xs):
 
 def paired_verdict(ratios, tv):
     """A paired row's target >= @tv judged on its median's 95% interval, from
-    the sorted pair @ratios: met when the interval lies at or above it, NOT
-    met when below, "unresolved" when it straddles (the pairs cannot tell).
-    Below six pairs there is no interval: the median decides."""
+    the sorted @ratios (of pairs, or of blocks: paired_units()): met when the
+    interval lies at or above it, NOT met when below, "unresolved" when it
+    straddles (the runs cannot tell). Below six there is no interval: the
+    median decides."""
     ci = median_ci(ratios)
     if not ci:
         return "met" if statistics.median(ratios) >= tv else "NOT met"
@@ -225,18 +255,29 @@ def paired_verdict(ratios, tv):
     return "met" if lo >= tv else "NOT met" if hi < tv else "unresolved"
 
 
+def unit_ci(label, units, pairs, blocks):
+    """(label, pairs, blocks, median, lo, hi), or None without an interval."""
+    ci = median_ci(units)
+    return (label, pairs, blocks, statistics.median(units)) + ci if ci else None
+
+
 def paired_cis(raw):
-    """For each target or throughput row of a paired bench: (label, n,
-    median, lo, hi)."""
+    """For each target or throughput row of a paired bench: (label, pairs,
+    blocks, median, lo, hi)."""
     out = []
     for label, bench, param, metric, peer, kind, tv, unit in TABLE:
         if bench not in PAIRED or (kind is None and metric != "rtt_per_s"):
             continue
-        ratios = pair_ratios(raw, bench, SIDE_IMPL.get(label, "asyncrt"), peer, param, metric)
-        ci = median_ci(ratios)
+        ci = unit_ci(label, *paired_units(raw, bench, SIDE_IMPL.get(label, "asyncrt"),
+                                          peer, param, metric))
         if ci:
-            out.append((label, len(ratios), statistics.median(ratios)) + ci)
+            out.append(ci)
     return out
+
+
+def fmt_ci(label, pairs, blocks, m, lo, hi):
+    over = "%d pairs in %d blocks" % (pairs, blocks) if blocks else "%d pairs" % pairs
+    return "  %s: %.3fx over %s, %.3f-%.3fx" % (label, m, over, lo, hi)
 
 
 # The interleaved echo's costs per round trip, beside its throughput rows:
@@ -251,14 +292,30 @@ ECHO_AB_COSTS = [
 ]
 
 
-def cost_cis(raw):
-    """ECHO_AB_COSTS with a confidence interval: (label, n, median, lo, hi)."""
+# The echo harness's calibration (bench echocal): two epoll servers side by
+# side, side A ("epoll_a") spinning a known extra cost per message in
+# echo_cal and nothing in echo_aa (A/A). Ratio side A / side B, per slice
+# pair. Where a row's throughput ratio follows side A's server CPU ratio,
+# that row measures the server; where it stays near 1.0, the load
+# generator sets the rate and the row cannot judge a server.
+ECHO_CAL = [
+    ("echo %s %s, %s conns%s" % (what_b, what, c, cap), b + sfx, c, m)
+    for b, what_b in (("echo_aa", "A/A"), ("echo_cal", "A burning"))
+    for sfx, cap in (("", ""), ("_cap50", ", 50% CPU"))
+    for c in ("64", "1000")
+    for what, m in (("round trips/s", "rtt_per_s"),
+                    ("server CPU/round trip", "server_ns_per_rtt"),
+                    ("load generator CPU/round trip", "client_ns_per_rtt"))
+]
+
+
+def cost_cis(raw, rows=ECHO_AB_COSTS, impl="asyncrt", peer="epoll"):
+    """@rows with a confidence interval, as paired_cis()."""
     out = []
-    for label, bench, param, metric in ECHO_AB_COSTS:
-        ratios = pair_ratios(raw, bench, "asyncrt", "epoll", param, metric)
-        ci = median_ci(ratios)
+    for label, bench, param, metric in rows:
+        ci = unit_ci(label, *paired_units(raw, bench, impl, peer, param, metric))
         if ci:
-            out.append((label, len(ratios), statistics.median(ratios)) + ci)
+            out.append(ci)
     return out
 
 
@@ -271,7 +328,7 @@ def table(med, raw=()):
         ratio = a / p if a is not None and p else None
         ratios = []
         if bench in PAIRED and ratio is not None:
-            ratios = pair_ratios(raw, bench, impl, peer, param, metric)
+            ratios = paired_units(raw, bench, impl, peer, param, metric)[0]
             ratio = statistics.median(ratios) if ratios else None
         if kind is None or a is None or (kind != "abs_max" and ratio is None):
             target, met = "-", "-" if a is not None else "not measured"
@@ -375,7 +432,8 @@ def main():
         return 1
     med, vals = medians(raw)
     with open(os.path.join(a.out, "raw.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=["bench", "impl", "param", "metric", "rep", "value"])
+        w = csv.DictWriter(f, fieldnames=["bench", "impl", "param", "metric", "rep", "block",
+                                          "value"])
         w.writeheader()
         w.writerows(raw)
     with open(os.path.join(a.out, "summary.csv"), "w", newline="") as f:
@@ -396,8 +454,9 @@ def main():
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(dict(kernel=a.kernel, mode=a.mode, command=a.command,
                        table=rows, not_measured=not_measured, raw=raw,
-                       paired_ci=[dict(metric=l, pairs=n, median=m, lo=lo, hi=hi)
-                                  for l, n, m, lo, hi in paired_cis(raw) + cost_cis(raw)],
+                       paired_ci=[dict(metric=l, pairs=n, blocks=b, median=m, lo=lo, hi=hi)
+                                  for l, n, b, m, lo, hi in paired_cis(raw) + cost_cis(raw)
+                                  + cost_cis(raw, ECHO_CAL, "epoll_a")],
                        medians=[dict(bench=k[0], impl=k[1], param=k[2], metric=k[3],
                                      median=v, reps=len(vals[k]))
                                 for k, v in sorted(med.items())],
@@ -407,17 +466,21 @@ def main():
           "ratio = asyncrt / peer)\n" % (a.mode, a.kernel))
     print_table(rows, a.out)
     print("\n(%s: ratio = median of the per-repetition ratios, each pair run back "
-          "to back)" % ", ".join(sorted(PAIRED)))
+          "to back; echo_ab*: median of the blocks' medians)" % ", ".join(sorted(PAIRED)))
     cis = paired_cis(raw)
     if cis:
-        print("\n95% confidence intervals of those medians (order statistics):")
-        for label, n, m, lo, hi in cis:
-            print("  %s: %.3fx over %d pairs, %.3f-%.3fx" % (label, m, n, lo, hi))
+        print("\n95% confidence intervals of those medians (order statistics, "
+              "over blocks where there are blocks):")
+        print("\n".join(fmt_ci(*c) for c in cis))
     costs = cost_cis(raw)
     if costs:
         print("\nCosts per round trip, asyncrt / epoll, same pairs:")
-        for label, n, m, lo, hi in costs:
-            print("  %s: %.3fx over %d pairs, %.3f-%.3fx" % (label, m, n, lo, hi))
+        print("\n".join(fmt_ci(*c) for c in costs))
+    cal = cost_cis(raw, ECHO_CAL, "epoll_a")
+    if cal:
+        print("\nEcho harness calibration, side A / side B, two epoll servers "
+              "(echo_cal: side A burns a known CPU cost per message):")
+        print("\n".join(fmt_ci(*c) for c in cal))
     if not_measured:
         print("\nnot measured in this run:\n  - " + "\n  - ".join(not_measured))
     plots(a.out, cdf, med)

@@ -91,6 +91,63 @@ class PairedVerdict(unittest.TestCase):
         self.assertEqual(self.judge([0.9, 0.8, 1.1]), "NOT met")
 
 
+class Blocks(unittest.TestCase):
+    @staticmethod
+    def blocked(block_ratios):
+        """echo_ab lines as parse() returns them, one block per list of
+        pair ratios, each block ended by its block_pairs line."""
+        out, rep = [], 0
+        for b, ratios in enumerate(block_ratios):
+            for x in ratios:
+                rep += 1
+                for impl, v in (("asyncrt", x), ("epoll", 1.0)):
+                    out.append(dict(bench="echo_ab", impl=impl, param="1000",
+                                    metric="rtt_per_s", value=v, rep=rep, block=b))
+            out.append(dict(bench="echo_ab", impl="asyncrt", param="1000",
+                            metric="block_pairs", value=len(ratios), rep=b + 1, block=b))
+        return out
+
+    def test_blocks_are_judged_by_their_medians(self):
+        # Six blocks, tight inside, apart from each other: 30 pairs, six of
+        # them below 1.0, would be "met" pair by pair (x(10) = 1.003), but
+        # the six block medians (0.99 .. 1.04) straddle 1.0.
+        blocks = [[m - 0.004, m - 0.002, m, m + 0.002, m + 0.004]
+                  for m in (0.99, 1.003, 1.01, 1.02, 1.03, 1.04)]
+        raw = self.blocked(blocks)
+        pairs = report.pair_ratios(raw, "echo_ab", "asyncrt", "epoll", "1000", "rtt_per_s")
+        self.assertEqual(report.paired_verdict(pairs, 1.0), "met")
+        units, n, nb = report.paired_units(raw, "echo_ab", "asyncrt", "epoll", "1000",
+                                           "rtt_per_s")
+        self.assertEqual((n, nb), (30, 6))
+        self.assertEqual(units, [0.99, 1.003, 1.01, 1.02, 1.03, 1.04])
+        self.assertEqual(report.paired_verdict(units, 1.0), "unresolved")
+        med, _ = report.medians(raw)
+        row = verdict(report.table(med, raw), "echo interleaved round trips/s, 1000 conns")
+        self.assertAlmostEqual(row["ratio"], 1.015)
+        self.assertEqual(row["met"], "unresolved")
+
+    def test_without_block_lines_each_pair_counts(self):
+        raw = rows("echo_ab", "64", "rtt_per_s", [1.1, 0.9, 1.2], [1.0] * 3)
+        self.assertEqual(report.paired_units(raw, "echo_ab", "asyncrt", "epoll", "64",
+                                             "rtt_per_s"), ([0.9, 1.1, 1.2], 3, 0))
+
+    def test_parse_ends_a_block_at_its_block_pairs_line(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+            f.write("R echo_ab asyncrt 64 rtt_per_s 10\nR echo_ab epoll 64 rtt_per_s 10\n"
+                    "R echo_ab asyncrt 1000 rtt_per_s 5\n"
+                    "R echo_ab asyncrt 64 block_pairs 1\n"
+                    "R echo_ab asyncrt 64 rtt_per_s 11\nR echo_ab asyncrt 1000 rtt_per_s 6\n")
+        try:
+            raw = report.parse(f.name)[0]
+        finally:
+            os.unlink(f.name)
+        # 64's second pair is in its block 1; 1000 has had no block line yet.
+        self.assertEqual([(r["param"], r["metric"], r["block"]) for r in raw],
+                         [("64", "rtt_per_s", 0), ("64", "rtt_per_s", 0),
+                          ("1000", "rtt_per_s", 0), ("64", "block_pairs", 0),
+                          ("64", "rtt_per_s", 1), ("1000", "rtt_per_s", 0)])
+
+
 class Table(unittest.TestCase):
     def test_verdicts_of_each_kind(self):
         raw = (rows("nop", "16", "ops_per_s", [110] * 3, [100] * 3, b="io_uring")
