@@ -196,18 +196,9 @@ def fmt(v):
     return "%.4g" % v
 
 
-def pair_ratios(raw, bench, impl, peer, param, metric):
-    side = defaultdict(dict)
-    for r in raw:
-        if (r["bench"], r["param"], r["metric"]) == (bench, param, metric):
-            side[r["impl"]][r["rep"]] = r["value"]
-    return sorted(v / side[peer][k] for k, v in side[impl].items() if side[peer].get(k))
-
-
-def paired_units(raw, bench, impl, peer, param, metric):
-    """What a paired row is judged on, sorted, and how many pairs it comes
-    from: the pair ratios, or where the bench ran in blocks (block_pairs
-    lines) each block's median ratio. (units, pairs, blocks or 0)"""
+def block_ratios(raw, bench, impl, peer, param, metric):
+    """@impl / @peer per repetition, grouped by block: ({block: [ratio]},
+    whether the bench ran in blocks at all, i.e. printed block_pairs)."""
     side, blocked = defaultdict(dict), False
     for r in raw:
         if (r["bench"], r["param"]) != (bench, param):
@@ -219,6 +210,19 @@ def paired_units(raw, bench, impl, peer, param, metric):
     for k, (v, b) in side[impl].items():
         if k in side[peer] and side[peer][k][0]:
             by_block[b].append(v / side[peer][k][0])
+    return by_block, blocked
+
+
+def pair_ratios(raw, bench, impl, peer, param, metric):
+    by_block = block_ratios(raw, bench, impl, peer, param, metric)[0]
+    return sorted(x for xs in by_block.values() for x in xs)
+
+
+def paired_units(raw, bench, impl, peer, param, metric):
+    """What a paired row is judged on, sorted, and how many pairs it comes
+    from: the pair ratios, or where the bench ran in blocks each block's
+    median ratio. (units, pairs, blocks or 0)"""
+    by_block, blocked = block_ratios(raw, bench, impl, peer, param, metric)
     ratios = sorted(x for xs in by_block.values() for x in xs)
     if not blocked:
         return ratios, len(ratios), 0
