@@ -8,9 +8,8 @@
 #
 #   bench/bench.sh [--full] [--kernel 6.1|6.12|debug] [--only a,b,...]
 #
-# Quick mode (the default) takes about 5 minutes on our 2-core machines
-# (about 215 s in the guest); --full about 19 minutes (1,124 s in the guest
-# in session 8's run, before echocal joined it).
+# Quick mode (the default) takes about 6 minutes on our 2-core machines;
+# --full about 27.5 minutes (1,564 s in the guest, session 9).
 # BENCH_KERNEL, BENCH_SIZE and BENCH_ONLY in the environment do the same
 # as the flags; BENCH_APPEND adds guest options (asyncrt.burn=N).
 # Absolute figures under TCG mean nothing: read the ratios.
