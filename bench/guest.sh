@@ -349,9 +349,10 @@ fi
 # Calibration of the interleaved echo (asyncrt.only=echocal; full mode runs
 # it after echoab): what do its rows see of a server's own cost? Two epoll
 # servers side by side, the same binary, as echo_ab runs asyncrt and epoll:
-# in echo_cal side A spins ECHO_CAL_BURN empty loop turns per message, a
-# cost known to be the server's alone; in echo_aa it does not (A/A: the
-# harness's own bias). Each runs client-bound and capped, like echo_ab.
+# in echo_cal side A burns ECHO_CAL_BURN per message (sN: N more system
+# calls, N: N empty loop turns; bench/echo_epoll.c), a cost known to be
+# the server's alone; in echo_aa it does not (A/A: the harness's own
+# bias). Each runs client-bound and capped, like echo_ab.
 # Full mode runs ECHO_CAL_BLOCKS blocks of ECHO_CAL_MS, --only echocal the
 # echoab sizes (or asyncrt.abblocks / abms). The default burn, one more
 # system call per message, is what a readiness-triggered receive would
