@@ -179,7 +179,7 @@ spawn_server() {
 # and the asyncrt kernel threads, see bench/echo_load.c) over the same
 # window as the round trips.
 echo_run() {
-	pid= capped=$3 load=
+	pid= capped=$3 load= pinned=
 	case $1 in
 	asyncrt) port=7000; spawn_server ./echo_server $port >/dev/null ;;
 	epoll) port=7001; spawn_server ./echo_epoll $port ;;

@@ -213,11 +213,6 @@ def block_ratios(raw, bench, impl, peer, param, metric):
     return by_block, blocked
 
 
-def pair_ratios(raw, bench, impl, peer, param, metric):
-    by_block = block_ratios(raw, bench, impl, peer, param, metric)[0]
-    return sorted(x for xs in by_block.values() for x in xs)
-
-
 def paired_units(raw, bench, impl, peer, param, metric):
     """What a paired row is judged on, sorted, and how many pairs it comes
     from: the pair ratios, or where the bench ran in blocks each block's

@@ -27,6 +27,13 @@ def rows(bench, param, metric, a_vals, b_vals, a="asyncrt", b="epoll"):
     return out
 
 
+def pair_ratios(raw, bench, impl, peer, param, metric):
+    """Every pair's ratio, sorted, blocks or not: what a verdict pair by
+    pair would judge."""
+    by_block = report.block_ratios(raw, bench, impl, peer, param, metric)[0]
+    return sorted(x for xs in by_block.values() for x in xs)
+
+
 def verdict(table_rows, label):
     return next(r for r in table_rows if r["metric"] == label)
 
@@ -54,7 +61,7 @@ class MedianCi(unittest.TestCase):
 class Pairs(unittest.TestCase):
     def test_ratios_pair_by_repetition(self):
         raw = rows("echo_ab", "64", "rtt_per_s", [110, 90, 100], [100, 100, 50])
-        self.assertEqual(report.pair_ratios(raw, "echo_ab", "asyncrt", "epoll",
+        self.assertEqual(pair_ratios(raw, "echo_ab", "asyncrt", "epoll",
                                             "64", "rtt_per_s"), [0.9, 1.1, 2.0])
         # A paired row's ratio is the median of these, not the ratio of the
         # medians (100/100).
@@ -64,14 +71,14 @@ class Pairs(unittest.TestCase):
 
     def test_unpaired_repetition_is_left_out(self):
         raw = rows("echo_ab", "64", "rtt_per_s", [100, 100], [50])
-        self.assertEqual(report.pair_ratios(raw, "echo_ab", "asyncrt", "epoll",
+        self.assertEqual(pair_ratios(raw, "echo_ab", "asyncrt", "epoll",
                                             "64", "rtt_per_s"), [2.0])
 
 
 class PairedVerdict(unittest.TestCase):
     def judge(self, ratios):
         raw = rows("echo_ab", "1000", "rtt_per_s", ratios, [1.0] * len(ratios))
-        return report.paired_verdict(report.pair_ratios(raw, "echo_ab", "asyncrt", "epoll",
+        return report.paired_verdict(pair_ratios(raw, "echo_ab", "asyncrt", "epoll",
                                                         "1000", "rtt_per_s"), 1.0)
 
     def test_interval_above_is_met(self):
@@ -114,7 +121,7 @@ class Blocks(unittest.TestCase):
         blocks = [[m - 0.004, m - 0.002, m, m + 0.002, m + 0.004]
                   for m in (0.99, 1.003, 1.01, 1.02, 1.03, 1.04)]
         raw = self.blocked(blocks)
-        pairs = report.pair_ratios(raw, "echo_ab", "asyncrt", "epoll", "1000", "rtt_per_s")
+        pairs = pair_ratios(raw, "echo_ab", "asyncrt", "epoll", "1000", "rtt_per_s")
         self.assertEqual(report.paired_verdict(pairs, 1.0), "met")
         units, n, nb = report.paired_units(raw, "echo_ab", "asyncrt", "epoll", "1000",
                                            "rtt_per_s")
