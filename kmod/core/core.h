@@ -19,10 +19,11 @@
  */
 struct art_task {
 	atomic_t state;
-	u32 flags;			/* ART_TF_*, owned by the running worker */
+	u16 flags;			/* ART_TF_*, owned by the running worker */
+	u16 shard;			/* index in rt->shards, set at spawn */
 	struct art_task *next;		/* run queue link while SCHEDULED */
 	struct art_runtime *rt;
-	struct list_head node;		/* rt->tasks until complete */
+	struct list_head node;		/* its shard's tasks until complete */
 	unsigned long spawn_ip;		/* for the stall report */
 	struct art_future fut[];	/* after completion: the long result */
 };
@@ -72,7 +73,21 @@ struct art_worker {
 	u64 completed;
 	u64 aborted;
 	u64 stalls;
-};
+} ____cacheline_aligned_in_smp;	/* siblings' counters are not false shared */
+
+/*
+ * Live tasks, sharded by the CPU that spawned them: a spawn and its
+ * completion take the lock of a shard other CPUs rarely touch, where one
+ * list for the runtime had every worker write the same lock and list
+ * head twice per task.
+ */
+struct art_task_shard {
+	spinlock_t lock;		/* protects tasks, nr and spawned */
+	struct list_head tasks;
+	unsigned int nr;
+	u64 spawned;
+	atomic64_t wakes;		/* wakes by this CPU, any context */
+} ____cacheline_aligned_in_smp;
 
 struct art_clock {
 	spinlock_t lock;		/* protects now and timers */
@@ -98,20 +113,32 @@ struct art_runtime {
 	 */
 	struct mutex run_lock;
 	struct task_struct *guest;
-	atomic_t nr_active;		/* tasks scheduled or running */
 
-	spinlock_t tasks_lock;		/* protects tasks, nr_tasks, shutdown */
-	struct list_head tasks;		/* every live task */
-	unsigned int nr_tasks;
-	bool shutdown;
-	wait_queue_head_t tasks_wq;	/* nr_tasks reached 0 */
+	struct art_task_shard *shards;	/* live tasks, by spawning CPU */
+	unsigned int nr_shards;		/* 1 for a current-thread runtime */
+	bool shutdown;			/* written under every shard's lock */
+	wait_queue_head_t tasks_wq;	/* after shutdown, a shard emptied */
 
 	struct art_clock clock;
-	atomic64_t spawned;
-	atomic64_t wakes;
 	atomic64_t unparks;
 	char name[16];
 };
+
+/* The shard a task spawned on this CPU joins; any context. */
+static inline struct art_task_shard *art_cpu_shard(struct art_runtime *rt)
+{
+	return &rt->shards[raw_smp_processor_id() % rt->nr_shards];
+}
+
+/* Live tasks of @rt, summed without the shards' locks. */
+static inline unsigned int art_rt_nr_tasks(struct art_runtime *rt)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < rt->nr_shards; i++)
+		n += READ_ONCE(rt->shards[i].nr);
+	return n;
+}
 
 /* core.c */
 int art_core_init(void);

@@ -7,7 +7,7 @@
  * debug kernel checks that nothing leaked. The sites, and who tests them:
  *
  *   sched.c   art_rt_create(): runtime, workers, CPU map (default
- *             runtime only), each worker kthread
+ *             runtime only), task shards, each worker kthread
  *                                      asyncrt_task art_spawn_enomem_at_every_site
  *   task.c    art_spawn(): task cache  asyncrt_task art_spawn_enomem_at_every_site
  *             art_spawn(): kmalloc     art_spawn_large_future_enomem
@@ -272,9 +272,9 @@ static void teardown_all(struct setup *s)
 /*
  * Fail the 1st, 2nd, ... allocation of the whole set-up until it
  * succeeds: each attempt returns -ENOMEM with everything before it
- * unwound. 11 sites: runtime, workers array, two kthreads, four
- * channels, a task, a group member and its task. A new site changes the
- * count: add it to the table above with its own case.
+ * unwound. 12 sites: runtime, workers array, task shards, two kthreads,
+ * four channels, a task, a group member and its task. A new site changes
+ * the count: add it to the table above with its own case.
  */
 static void art_fault_inject_each_setup_site(struct kunit *test)
 {
@@ -293,7 +293,7 @@ static void art_fault_inject_each_setup_site(struct kunit *test)
 		failures++;
 	}
 	KUNIT_ASSERT_EQ(test, ret, 0);
-	KUNIT_EXPECT_EQ(test, failures, 11U);
+	KUNIT_EXPECT_EQ(test, failures, 12U);
 	/* The survivor works. */
 	KUNIT_EXPECT_EQ(test, art_kunit_wait(s->t), 0);
 	teardown_all(s);

@@ -37,6 +37,7 @@
  * Queue locks are irq-safe spinlocks because wakes come from any context;
  * they are never held while polling, nor nested with each other.
  */
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
@@ -445,8 +446,7 @@ bool art_rt_guest_claim(struct art_task *task)
 			return false;
 		}
 	} while (!atomic_try_cmpxchg(&task->state, &s, s | ART_S_SCHEDULED));
-	atomic64_inc(&task->rt->wakes);
-	atomic_inc(&task->rt->nr_active);
+	atomic64_inc(&art_cpu_shard(task->rt)->wakes);
 	return true;
 }
 EXPORT_SYMBOL_GPL(art_rt_guest_claim);
@@ -556,6 +556,14 @@ struct art_runtime *art_rt_create(const struct art_rt_config *cfg)
 			goto err_cpu_worker;
 		}
 	}
+	/* A current-thread runtime's tasks never run in parallel: one shard. */
+	rt->nr_shards = (cfg->flags & ART_RT_CURRENT_THREAD) ? 1 : nr_cpu_ids;
+	rt->shards = art_should_fail() ? NULL :
+		kcalloc(rt->nr_shards, sizeof(*rt->shards), GFP_KERNEL);
+	if (!rt->shards) {
+		ret = -ENOMEM;
+		goto err_shards;
+	}
 	rt->flags = cfg->flags;
 	rt->nr_workers = n;
 	rt->budget = cfg->budget ? cfg->budget : ART_DEFAULT_BUDGET;
@@ -563,8 +571,10 @@ struct art_runtime *art_rt_create(const struct art_rt_config *cfg)
 	strscpy(rt->name, cfg->name ? cfg->name : "rt", sizeof(rt->name));
 	art_queue_init(&rt->global);
 	mutex_init(&rt->run_lock);
-	spin_lock_init(&rt->tasks_lock);
-	INIT_LIST_HEAD(&rt->tasks);
+	for (i = 0; i < rt->nr_shards; i++) {
+		spin_lock_init(&rt->shards[i].lock);
+		INIT_LIST_HEAD(&rt->shards[i].tasks);
+	}
 	init_waitqueue_head(&rt->tasks_wq);
 	spin_lock_init(&rt->clock.lock);
 	INIT_LIST_HEAD(&rt->clock.timers);
@@ -592,6 +602,8 @@ struct art_runtime *art_rt_create(const struct art_rt_config *cfg)
 
 err_thread:
 	art_rt_stop_workers(rt, i);
+	kfree(rt->shards);
+err_shards:
 	kfree(rt->cpu_worker);
 err_cpu_worker:
 	kfree(rt->workers);
@@ -612,32 +624,72 @@ EXPORT_SYMBOL_GPL(art_rt_create);
  */
 void art_rt_destroy(struct art_runtime *rt)
 {
-	struct art_task *t;
 	struct art_worker *w = art_current_worker();
+	struct art_task_shard *sh;
+	struct art_task *t;
+	unsigned int i;
 
 	if (WARN_ON_ONCE(w && w->rt == rt))
 		return;
 
-	spin_lock(&rt->tasks_lock);
-	WRITE_ONCE(rt->shutdown, true);
-	list_for_each_entry(t, &rt->tasks, node)
-		art_task_abort_locked(t);
-	spin_unlock(&rt->tasks_lock);
+	/*
+	 * Set under each shard's lock in turn: a spawn that takes a lock
+	 * after it sees shutdown and fails, one before it is listed and
+	 * aborted here; a completer that emptied a shard before saw no
+	 * shutdown and woke nobody, but its count is read below.
+	 */
+	for (i = 0; i < rt->nr_shards; i++) {
+		sh = &rt->shards[i];
+		spin_lock(&sh->lock);
+		WRITE_ONCE(rt->shutdown, true);
+		list_for_each_entry(t, &sh->tasks, node)
+			art_task_abort_locked(t);
+		spin_unlock(&sh->lock);
+	}
 
-	wait_event(rt->tasks_wq, READ_ONCE(rt->nr_tasks) == 0);
-	/* The last completer may still be inside its critical section. */
-	spin_lock(&rt->tasks_lock);
-	spin_unlock(&rt->tasks_lock);
+	wait_event(rt->tasks_wq, art_rt_nr_tasks(rt) == 0);
+	/* The last completers may still be inside their critical sections. */
+	for (i = 0; i < rt->nr_shards; i++) {
+		spin_lock(&rt->shards[i].lock);
+		spin_unlock(&rt->shards[i].lock);
+	}
 
 	art_rt_stop_workers(rt, rt->nr_workers);
 	/* Wakers that raced with the last completions (see art_wake()). */
 	synchronize_rcu();
 	WARN_ON_ONCE(!list_empty(&rt->clock.timers));
+	kfree(rt->shards);
 	kfree(rt->cpu_worker);
 	kfree(rt->workers);
 	kfree(rt);
 }
 EXPORT_SYMBOL_GPL(art_rt_destroy);
+
+/*
+ * Whether a live task is scheduled or running, from the tasks' own state:
+ * no counter for this on the hot path, where every wake and every poll's
+ * end would write one line shared by all workers.
+ */
+static bool art_rt_busy(struct art_runtime *rt)
+{
+	struct art_task_shard *sh;
+	struct art_task *t;
+	bool busy = false;
+	unsigned int i;
+
+	for (i = 0; i < rt->nr_shards && !busy; i++) {
+		sh = &rt->shards[i];
+		spin_lock(&sh->lock);
+		list_for_each_entry(t, &sh->tasks, node) {
+			if (atomic_read(&t->state) & (ART_S_SCHEDULED | ART_S_RUNNING)) {
+				busy = true;
+				break;
+			}
+		}
+		spin_unlock(&sh->lock);
+	}
+	return busy;
+}
 
 /**
  * art_rt_quiesce() - wait until no task of @rt is scheduled or running
@@ -651,11 +703,14 @@ EXPORT_SYMBOL_GPL(art_rt_destroy);
  */
 int art_rt_quiesce(struct art_runtime *rt, unsigned long timeout)
 {
-	long ret;
+	unsigned long deadline = jiffies + timeout;
 
-	ret = wait_var_event_timeout(&rt->nr_active,
-				     atomic_read(&rt->nr_active) == 0, timeout);
-	return ret ? 0 : -ETIMEDOUT;
+	while (art_rt_busy(rt)) {
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+		usleep_range(100, 200);
+	}
+	return 0;
 }
 EXPORT_SYMBOL_GPL(art_rt_quiesce);
 
@@ -670,11 +725,15 @@ void art_rt_metrics(struct art_runtime *rt, struct art_rt_metrics *m)
 	unsigned int i;
 
 	memset(m, 0, sizeof(*m));
-	m->spawned = atomic64_read(&rt->spawned);
-	m->wakes = atomic64_read(&rt->wakes);
+	for (i = 0; i < rt->nr_shards; i++) {
+		struct art_task_shard *sh = &rt->shards[i];
+
+		m->spawned += READ_ONCE(sh->spawned);
+		m->wakes += atomic64_read(&sh->wakes);
+		m->live += READ_ONCE(sh->nr);
+	}
 	m->unparks = atomic64_read(&rt->unparks);
 	m->global_depth = READ_ONCE(rt->global.len);
-	m->live = READ_ONCE(rt->nr_tasks);
 	m->parked = atomic_read(&rt->nr_parked);
 	for (i = 0; i < rt->nr_workers; i++) {
 		struct art_worker *w = &rt->workers[i];

@@ -335,6 +335,48 @@ static long step_forever(struct stepper *s, struct art_cx *cx)
 	return -1;
 }
 
+/* A task that wakes itself 999 times: scheduled again after each poll. */
+static long step_yield_count(struct stepper *s, struct art_cx *cx)
+{
+	atomic_t *polls = s->ctx;
+
+	if (atomic_inc_return(polls) < 1000) {
+		art_wake(art_cx_task(cx));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Quiesce waits for the tasks that are running or scheduled, on any
+ * worker, and not for an idle one.
+ */
+static void art_rt_quiesce_waits_for_running_and_scheduled_tasks(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, 0, 2);
+	atomic_t polls = ATOMIC_INIT(0);
+	struct art_task *idle, *hold, *yielder;
+	bool go = false;
+
+	idle = spawn_stepper(rt, step_forever, NULL, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(idle));
+	hold = spawn_stepper(rt, step_hold, &go, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
+	/* hold is in its poll (or queued for it) until go. */
+	KUNIT_EXPECT_EQ(test, art_rt_quiesce(rt, HZ / 10), -ETIMEDOUT);
+	yielder = spawn_stepper(rt, step_yield_count, &polls, NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(yielder));
+	WRITE_ONCE(go, true);
+	KUNIT_EXPECT_EQ(test, art_rt_quiesce(rt, 60 * HZ), 0);
+	KUNIT_EXPECT_TRUE(test, art_task_is_finished(hold));
+	KUNIT_EXPECT_TRUE(test, art_task_is_finished(yielder));
+	KUNIT_EXPECT_EQ(test, atomic_read(&polls), 1000);
+	KUNIT_EXPECT_FALSE(test, art_task_is_finished(idle));
+	art_task_put(yielder);
+	art_task_put(hold);
+	art_task_put(idle);
+}
+
 static void art_rt_destroy_with_live_tasks_and_armed_timers(struct kunit *test)
 {
 	struct art_rt_config cfg = { .name = "doomed" };
@@ -1017,6 +1059,7 @@ static struct kunit_case art_sched_cases[] = {
 	KUNIT_CASE(art_wake_storm_from_hrtimer_and_cpus_loses_nothing),
 	KUNIT_CASE(art_cx_consume_budget_forces_busy_task_to_yield),
 	KUNIT_CASE(art_yield_now_interleaves_tasks),
+	KUNIT_CASE(art_rt_quiesce_waits_for_running_and_scheduled_tasks),
 	KUNIT_CASE(art_rt_destroy_with_live_tasks_and_armed_timers),
 	KUNIT_CASE(art_blocking_poll_runs_off_executor),
 	KUNIT_CASE(art_task_run_reports_stall),

@@ -152,8 +152,7 @@ void art_wake(struct art_task *task)
 	 * (art_rt_destroy() waits for a grace period).
 	 */
 	rcu_read_lock();
-	atomic64_inc(&task->rt->wakes);
-	atomic_inc(&task->rt->nr_active);
+	atomic64_inc(&art_cpu_shard(task->rt)->wakes);
 	art_sched_enqueue(task->rt, task);
 	rcu_read_unlock();
 }
@@ -238,20 +237,24 @@ static struct art_task *art_task_start(struct art_runtime *rt,
 				       struct art_task *t, unsigned int flags,
 				       bool idle)
 {
+	struct art_task_shard *sh;
 	unsigned int s, n;
 
-	spin_lock(&rt->tasks_lock);
+	/* Any shard is correct; this CPU's is the one others rarely write. */
+	sh = art_cpu_shard(rt);
+	spin_lock(&sh->lock);
 	if (unlikely(rt->shutdown)) {
-		spin_unlock(&rt->tasks_lock);
+		spin_unlock(&sh->lock);
 		art_future_drop(t->fut, -ECANCELED);
 		art_task_free(t);
 		return ERR_PTR(-ESHUTDOWN);
 	}
-	list_add_tail(&t->node, &rt->tasks);
-	rt->nr_tasks++;
-	spin_unlock(&rt->tasks_lock);
+	t->shard = sh - rt->shards;
+	list_add_tail(&t->node, &sh->tasks);
+	sh->nr++;
+	sh->spawned++;
+	spin_unlock(&sh->lock);
 
-	atomic64_inc(&rt->spawned);
 	s = atomic_read(&t->state);
 	if (s & ART_S_RUNNING) {
 		do {
@@ -263,7 +266,6 @@ static struct art_task *art_task_start(struct art_runtime *rt,
 		if (!(n & ART_S_SCHEDULED))
 			goto out;
 	}
-	atomic_inc(&rt->nr_active);
 	/* A detached task may be gone as soon as it is queued. */
 	art_sched_enqueue(rt, t);
 out:
@@ -383,6 +385,7 @@ static void art_task_complete(struct art_worker *w, struct art_task *t,
 			      long res, bool cancelled)
 {
 	struct art_runtime *rt = t->rt;
+	struct art_task_shard *sh;
 	unsigned int s, n;
 
 	art_future_drop(t->fut, res);
@@ -399,14 +402,14 @@ static void art_task_complete(struct art_worker *w, struct art_task *t,
 	w->completed++;
 	if (cancelled)
 		w->aborted++;
-	if (atomic_dec_and_test(&rt->nr_active))
-		wake_up_var(&rt->nr_active);
 
-	spin_lock(&rt->tasks_lock);
+	sh = &rt->shards[t->shard];
+	spin_lock(&sh->lock);
 	list_del(&t->node);
-	if (!--rt->nr_tasks)
+	/* Read under the lock art_rt_destroy() set it under. */
+	if (!--sh->nr && rt->shutdown)
 		wake_up(&rt->tasks_wq);
-	spin_unlock(&rt->tasks_lock);
+	spin_unlock(&sh->lock);
 	/* rt may be gone now: art_rt_destroy() was waiting for nr_tasks. */
 	art_task_put(t);
 }
@@ -480,11 +483,9 @@ void art_task_run(struct art_worker *w, struct art_task *t)
 		art_sched_requeue(w, t);
 		return;
 	}
-	if (atomic_dec_and_test(&rt->nr_active))
-		wake_up_var(&rt->nr_active);
 }
 
-/* Shutdown: abort a listed task (rt->tasks_lock held, so it is alive). */
+/* Shutdown: abort a listed task (its shard's lock held, so it is alive). */
 void art_task_abort_locked(struct art_task *t)
 {
 	art_task_abort(t);

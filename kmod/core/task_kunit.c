@@ -397,12 +397,12 @@ static void art_spawn_enomem_at_every_site(struct kunit *test)
 	struct art_runtime *rt = art_kunit_rt(test, 0, 0);
 	struct art_task *t;
 
-	/* runtime, workers array, two threads */
-	KUNIT_EXPECT_EQ(test, rt_create_failures(test, &cfg), 4U);
+	/* runtime, workers array, task shards, two threads */
+	KUNIT_EXPECT_EQ(test, rt_create_failures(test, &cfg), 5U);
 	/* The default runtime also maps CPUs to its bound workers. */
 	cfg.workers = 0;
-	/* runtime, workers array, CPU map, a thread per CPU */
-	KUNIT_EXPECT_EQ(test, rt_create_failures(test, &cfg), 3 + num_online_cpus());
+	/* runtime, workers array, CPU map, task shards, a thread per CPU */
+	KUNIT_EXPECT_EQ(test, rt_create_failures(test, &cfg), 4 + num_online_cpus());
 
 	art_fault_inject(1);
 	t = spawn_yielder(rt, 0, 1, NULL, 0);

@@ -1055,7 +1055,7 @@ static void art_ring_reap_early(struct art_ring *ring, bool guest)
  */
 static void art_ring_guest_for_tasks(struct art_ring *ring, bool wait, bool *guest)
 {
-	if (wait && !*guest && READ_ONCE(ring->rt->nr_tasks))
+	if (wait && !*guest && art_rt_nr_tasks(ring->rt))
 		*guest = art_rt_guest_begin(ring->rt);
 }
 
