@@ -9,7 +9,7 @@
 #   bench/bench.sh [--full] [--kernel 6.1|6.12|debug] [--only a,b,...]
 #
 # Quick mode (the default) takes about 6 minutes on our 2-core machines;
-# --full about 27.5 minutes (1,564 s in the guest, session 9).
+# --full about 27-28 minutes (1,564-1,614 s in the guest, sessions 9-10).
 # BENCH_KERNEL, BENCH_SIZE and BENCH_ONLY in the environment do the same
 # as the flags; BENCH_APPEND adds guest options (asyncrt.burn=N).
 # Absolute figures under TCG mean nothing: read the ratios.
