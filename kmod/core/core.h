@@ -124,10 +124,13 @@ struct art_runtime {
 	char name[16];
 };
 
-/* The shard a task spawned on this CPU joins; any context. */
+/*
+ * The shard a task spawned on this CPU joins; any context. There is one
+ * shard per CPU id or a single one, so no division on the wake path.
+ */
 static inline struct art_task_shard *art_cpu_shard(struct art_runtime *rt)
 {
-	return &rt->shards[raw_smp_processor_id() % rt->nr_shards];
+	return &rt->shards[rt->nr_shards > 1 ? raw_smp_processor_id() : 0];
 }
 
 /* Live tasks of @rt, summed without the shards' locks. */
