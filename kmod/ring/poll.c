@@ -49,7 +49,7 @@ static int art_poll_wake(struct wait_queue_entry *wait, unsigned int mode,
 		mask &= po->events | ART_POLL_ALWAYS;
 		if (art_ring_post_more(po->op.ring, po->op.user_data,
 				       mangle_poll(mask), &po->held)) {
-			atomic64_inc(&art_ring_stats.poll_direct);
+			this_cpu_inc(art_ring_poll_direct);
 			return 0;
 		}
 		/* No room: held; the task posts it once userspace reaps. */

@@ -136,7 +136,6 @@ struct art_ring_stats {
 	atomic64_t cancels;
 	atomic64_t dropped;
 	atomic64_t held;
-	atomic64_t poll_direct;		/* multishot POLL posted by the wake */
 };
 
 extern struct art_ring_stats art_ring_stats;
@@ -145,6 +144,11 @@ DECLARE_PER_CPU(u64, art_ring_submitted);
 DECLARE_PER_CPU(u64, art_ring_completed);
 /* SLEEP, WAIT posted by the event: per CPU, as both ends of a wake count. */
 DECLARE_PER_CPU(u64, art_ring_early);
+/*
+ * Multishot POLL completions posted by the socket's wake itself: per CPU,
+ * as that wake runs in the sender's context, once per message.
+ */
+DECLARE_PER_CPU(u64, art_ring_poll_direct);
 
 struct seq_file;
 

@@ -17,6 +17,7 @@ struct art_ring_stats art_ring_stats;
 DEFINE_PER_CPU(u64, art_ring_submitted);
 DEFINE_PER_CPU(u64, art_ring_completed);
 DEFINE_PER_CPU(u64, art_ring_early);
+DEFINE_PER_CPU(u64, art_ring_poll_direct);
 
 static u64 art_sum(u64 __percpu *counter)
 {
@@ -39,7 +40,7 @@ static int art_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "cancel_requests %lld\n", atomic64_read(&art_ring_stats.cancels));
 	seq_printf(m, "dropped %lld\n", atomic64_read(&art_ring_stats.dropped));
 	seq_printf(m, "held %lld\n", atomic64_read(&art_ring_stats.held));
-	seq_printf(m, "poll_direct %lld\n", atomic64_read(&art_ring_stats.poll_direct));
+	seq_printf(m, "poll_direct %llu\n", art_sum(&art_ring_poll_direct));
 	seq_printf(m, "posted_early %llu\n", art_sum(&art_ring_early));
 	return 0;
 }
