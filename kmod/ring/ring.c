@@ -605,6 +605,7 @@ bool art_ring_post_more(struct art_ring *ring, u64 user_data, s32 res,
 		}
 	} while (!atomic_try_cmpxchg(&ring->cq_claimed, &claimed, claimed + 1));
 	art_cq_write(ring, user_data, res, ASYNCRT_CQE_F_MORE);
+	this_cpu_inc(art_ring_completed);
 	art_cq_publish(ring);
 	spin_unlock_irqrestore(&ring->cq_lock, irqflags);
 
