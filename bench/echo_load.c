@@ -40,7 +40,10 @@
  * (its epoll_wait calls per 1,000 round trips: how the echoes came back
  * batched), and with ECHO_SERVER_PID=<pidA>,<pidB> server_ns_per_rtt and
  * server_runs_per_krtt (how often its threads were switched in, per 1,000
- * round trips: its sleeps), as one repetition of each side, which
+ * round trips: its sleeps), and guest-wide TCP segments sent and ACKs
+ * sent by the delayed-ACK timer per 1,000 round trips (tcp_segs_per_krtt,
+ * 2,000 when every ACK rides on data; delacks_per_krtt), as one
+ * repetition of each side, which
  * report.py pairs by their order; at the end, block_pairs (side A only):
  * how many pairs this run, one block of report.py's, printed.
  */
@@ -218,6 +221,45 @@ static unsigned long long kthreads_ns(void)
 	return ns;
 }
 
+/*
+ * Counter @name of the @prefix ("Tcp:", "TcpExt:") table in @path
+ * (/proc/net/snmp, /proc/net/netstat: a line of names, then one of
+ * values); -1 if absent. Guest-wide: a slice drives one server at a time.
+ */
+static long long mib(const char *path, const char *prefix, const char *name)
+{
+	char names[4096], vals[4096], *np, *vp, *n, *v;
+	long long ret = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(names, sizeof(names), f) && fgets(vals, sizeof(vals), f)) {
+		if (strncmp(names, prefix, strlen(prefix)))
+			continue;
+		n = strtok_r(names, " \n", &np);
+		v = strtok_r(vals, " \n", &vp);
+		while (n && v) {
+			if (!strcmp(n, name)) {
+				ret = atoll(v);
+				break;
+			}
+			n = strtok_r(NULL, " \n", &np);
+			v = strtok_r(NULL, " \n", &vp);
+		}
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/* TCP segments sent, and ACKs the delayed-ACK timer sent, guest-wide. */
+static void tcp_counts(long long *segs, long long *dacks)
+{
+	*segs = mib("/proc/net/snmp", "Tcp:", "OutSegs");
+	*dacks = mib("/proc/net/netstat", "TcpExt:", "DelayedACKs");
+}
+
 /* @conns connections to @port, each watched for EPOLLIN by @ep. */
 static void connect_all(int ep, struct peer *peers, size_t conns, uint16_t port)
 {
@@ -260,6 +302,7 @@ struct side {
 	unsigned long long runs;	/* its threads' switches in, idem */
 	unsigned long long cns;	/* our own CPU over the last slice */
 	uint64_t waits;		/* our epoll_wait calls in it */
+	long long segs, dacks;	/* TCP segments, delayed ACKs sent in it */
 };
 
 /* This thread's CPU time in ns. */
@@ -291,7 +334,9 @@ static void slice(struct side *s, size_t conns, uint64_t ms)
 	struct epoll_event evs[256];
 	size_t busy = conns, i;
 	int n, k, over = 0;
+	long long g0, d0, g1, d1;
 
+	tcp_counts(&g0, &d0);
 	s->trips = s->waits = 0;
 	for (i = 0; i < conns; i++)
 		ping(&s->peers[i]);
@@ -311,6 +356,9 @@ static void slice(struct side *s, size_t conns, uint64_t ms)
 			s->cns = thread_ns() - c0;
 			s->ns = s->pid ? side_ns(s, &r1) - s0 : 0;
 			s->runs = r1 - r0;
+			tcp_counts(&g1, &d1);
+			s->segs = g0 < 0 || g1 < 0 ? -1 : g1 - g0;
+			s->dacks = d0 < 0 || d1 < 0 ? -1 : d1 - d0;
 		}
 		for (k = 0; k < n; k++) {
 			struct peer *p = evs[k].data.ptr;
@@ -387,6 +435,13 @@ static int interleaved(char **argv, size_t conns, uint64_t ms, const char *bench
 				bench_result(bench, s->impl, param, "client_waits_per_krtt",
 					     1e3 * s->waits / s->trips);
 			}
+			/* 2,000 per 1,000 when every ACK rides on an echo or a ping. */
+			if (s->trips && s->segs >= 0)
+				bench_result(bench, s->impl, param, "tcp_segs_per_krtt",
+					     1e3 * s->segs / s->trips);
+			if (s->trips && s->dacks >= 0)
+				bench_result(bench, s->impl, param, "delacks_per_krtt",
+					     1e3 * s->dacks / s->trips);
 		}
 	}
 	/* The pairs above are one block: report.py judges by blocks. */

@@ -316,7 +316,8 @@ ECHO_AB_COSTS = [
     for c in ("64", "1000")
     for what, m in (("server CPU", "server_ns_per_rtt"),
                     ("load generator CPU", "client_ns_per_rtt"),
-                    ("load generator epoll_wait calls", "client_waits_per_krtt"))
+                    ("load generator epoll_wait calls", "client_waits_per_krtt"),
+                    ("TCP segments", "tcp_segs_per_krtt"))
 ]
 
 
