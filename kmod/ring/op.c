@@ -190,6 +190,15 @@ static int art_op_init(struct art_future *f, void *arg)
 			d->file = fget(sp->sqe->fd);
 			if (!d->file)
 				return -EBADF;
+			/*
+			 * Held until the op runs, maybe forever: a WAKE of
+			 * the instance's own fd would keep it from ever
+			 * being released. Refuse now what issue would.
+			 */
+			if (sp->def->file_ok && !sp->def->file_ok(d->file)) {
+				fput(d->file);
+				return -EINVAL;
+			}
 		}
 	} else {
 		ret = sp->def->init(op, sp->sqe);

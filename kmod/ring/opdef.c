@@ -45,12 +45,14 @@ const struct art_opdef art_opdefs[ASYNCRT_OP_LAST] = {
 		.prep	= art_wake_prep,
 		.issue	= art_wake_issue,
 		.takes_fd = true,
+		.file_ok = art_waitq_file_ok,
 	},
 	[ASYNCRT_OP_NOTIFY] = {
 		.name	= "NOTIFY",
 		.prep	= art_notify_prep,
 		.issue	= art_notify_issue,
 		.takes_fd = true,
+		.file_ok = art_waitq_file_ok,
 	},
 	[ASYNCRT_OP_POLL] = {
 		.name	= "POLL",

@@ -51,6 +51,13 @@ struct art_opdef {
 	long (*issue)(struct art_ring *ring, const struct art_sqe *sqe, struct file *file);
 	bool takes_fd;
 	/*
+	 * With takes_fd, optional: is @file of the kind the opcode acts on?
+	 * Asked wherever sqe->fd is resolved, so a linked entry refuses at
+	 * submission what it would refuse when run, and never holds a file
+	 * it has no use for: an instance's own would keep it alive forever.
+	 */
+	bool (*file_ok)(const struct file *file);
+	/*
 	 * Run-at-once opcodes that reach the submitter's memory: only in its
 	 * context, so never as a linked successor (which runs on a worker).
 	 */
@@ -123,6 +130,7 @@ int art_wait_op_init(struct art_op *op, const struct art_sqe *sqe);
 enum art_poll art_wait_op_poll(struct art_op *op, struct art_cx *cx, long *res);
 void art_wait_op_drop(struct art_op *op, long res);
 int art_wait_bare(struct art_ring *ring, const struct art_sqe *sqe);
+bool art_waitq_file_ok(const struct file *file);
 int art_wake_prep(const struct art_sqe *sqe);
 long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe,
 		    struct file *file);

@@ -719,7 +719,10 @@ static __always_inline long art_ring_issue(struct art_ring *ring,
 	f = fdget(sqe->fd);
 	if (!fd_file(f))
 		return -EBADF;
-	res = def->issue(ring, sqe, fd_file(f));
+	if (def->file_ok && !def->file_ok(fd_file(f)))
+		res = -EINVAL;
+	else
+		res = def->issue(ring, sqe, fd_file(f));
 	fdput(f);
 	return res;
 }

@@ -67,6 +67,12 @@ int art_waitq_create(unsigned long flags)
 	return fd;
 }
 
+/* Is @file a wait queue? WAKE and NOTIFY take nothing else (opdef.c). */
+bool art_waitq_file_ok(const struct file *file)
+{
+	return file->f_op == &art_waitq_fops;
+}
+
 /* A reference to the queue behind @fd, or an ERR_PTR. */
 static struct file *art_waitq_fget(int fd)
 {
@@ -74,7 +80,7 @@ static struct file *art_waitq_fget(int fd)
 
 	if (!file)
 		return ERR_PTR(-EBADF);
-	if (file->f_op != &art_waitq_fops) {
+	if (!art_waitq_file_ok(file)) {
 		fput(file);
 		return ERR_PTR(-EINVAL);
 	}
@@ -340,14 +346,13 @@ int art_wake_prep(const struct art_sqe *sqe)
 	return 0;
 }
 
+/* @file passed art_waitq_file_ok() where sqe->fd was resolved. */
 long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe,
 		    struct file *file)
 {
 	struct art_waitq *wq;
 	long n = 0;
 
-	if (file->f_op != &art_waitq_fops)
-		return -EINVAL;
 	wq = file->private_data;
 	spin_lock(&wq->list_lock);
 	while (!list_empty(&wq->waiters) && (!sqe->arg2 || n < sqe->arg2)) {
@@ -371,8 +376,6 @@ long art_notify_issue(struct art_ring *ring, const struct art_sqe *sqe,
 	struct art_waitq *wq;
 	long woke;
 
-	if (file->f_op != &art_waitq_fops)
-		return -EINVAL;
 	wq = file->private_data;
 	spin_lock(&wq->list_lock);
 	woke = !list_empty(&wq->waiters);

@@ -4,11 +4,15 @@
  * instance is open; fork shares an instance (the child submits through the
  * inherited mapping and both see one CQ); an instance outlives a close of
  * its fd while mapped; many threads submit to one instance under a lock
- * and every entry completes once.
+ * and every entry completes once; a linked WAKE or NOTIFY naming the
+ * instance's own fd is refused at submission, so it cannot keep the
+ * instance alive after exit.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -140,6 +144,81 @@ TEST(many_threads_one_instance)
 		got++;
 	EXPECT_EQ(atomic_load(&s.submitted), got);
 	asyncrt_ring_exit(&s.ring);
+}
+
+static const char *stats = "/sys/kernel/debug/asyncrt/stats";
+
+/* Submit [@head | LINK, @op fd=@fd]; 0 if @op fails with -EINVAL, @head cancelled. */
+static int linked_op_refused(struct asyncrt_ring *ring, struct asyncrt_sqe *head,
+			     int op, int fd)
+{
+	struct asyncrt_sqe *sqe;
+	struct asyncrt_cqe cqe;
+	int i, bad = 0;
+
+	head->flags |= ASYNCRT_SQE_LINK;
+	head->user_data = 1;
+	sqe = asyncrt_get_sqe(ring);
+	sqe->opcode = op;
+	sqe->fd = fd;
+	sqe->user_data = 2;
+	if (asyncrt_submit(ring) != 2)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		/* Bounded: unfixed, neither entry ever completes. */
+		if (next_cqe(ring, &cqe, 5 * SEC))
+			return -1;
+		if (cqe.res != (cqe.user_data == 2 ? -EINVAL : -ECANCELED))
+			bad++;
+	}
+	return bad;
+}
+
+/*
+ * A WAKE or NOTIFY that a link defers used to take a reference to any
+ * file at submission; naming the instance's own fd, behind an entry that
+ * never ends, that reference kept the instance open after its process
+ * exited, with its tasks, pages and worker, and the module pinned.
+ */
+TEST(linked_wake_of_own_fd_does_not_pin_the_instance)
+{
+	long long before = field(stats, "instances_open"), now = -1;
+	int status, i;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct asyncrt_ring ring;
+		struct asyncrt_sqe *sqe;
+		int wq, bad = 0;
+
+		if (asyncrt_ring_init(&ring, 8))
+			_exit(2);
+		wq = ioctl(ring.fd, ASYNCRT_IOC_WQ_CREATE, O_CLOEXEC);
+		if (wq < 0)
+			_exit(3);
+		sqe = asyncrt_get_sqe(&ring);
+		asyncrt_prep_sleep(sqe, 3600 * SEC, 0, 0, 0);
+		bad |= linked_op_refused(&ring, sqe, ASYNCRT_OP_WAKE, ring.fd);
+		sqe = asyncrt_get_sqe(&ring);
+		asyncrt_prep_wait(sqe, wq, NULL, 0, 0);
+		bad |= linked_op_refused(&ring, sqe, ASYNCRT_OP_NOTIFY, ring.fd);
+		/* Exit with the instance open: exit's close must free it. */
+		_exit(bad ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	if (before < 0)
+		SKIP(return, "no %s (debugfs not mounted?)", stats);
+	/* The last fput() may release the instance a little later. */
+	for (i = 0; i < 100; i++) {
+		now = field(stats, "instances_open");
+		if (now <= before)
+			break;
+		usleep(50 * 1000);
+	}
+	EXPECT_EQ(before, now);
 }
 
 TEST_HARNESS_MAIN

@@ -2,7 +2,8 @@
 /*
  * Description: shared wait queues: WAIT/WAKE/NOTIFY semantics (one stored
  * permit, wake n or all), the compare-value that makes a lost wake-up
- * impossible (also on a page not faulted in yet), bad fds and addresses,
+ * impossible (also on a page not faulted in yet), bad fds and addresses
+ * (a linked WAKE refuses at submission what it would refuse when run),
  * and sharing the queue with another thread, with a forked child, and
  * with a process that received the fd over a unix socket. What a queued
  * WAIT costs (no task alone, with a timeout a task not polled until
@@ -208,6 +209,31 @@ TEST_F(wq, bad_fds)
 	EXPECT_EQ(-EINVAL, run1(&self->ring, NULL));
 	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_NOTIFY, -1, 0, 1);
 	EXPECT_EQ(-EBADF, run1(&self->ring, NULL));
+}
+
+/*
+ * Linked, a WAKE is refused a file that is not a queue at submission, as
+ * it is unlinked, not when it runs: it must hold no reference meanwhile.
+ */
+TEST_F(wq, linked_wake_of_other_file_fails_the_chain)
+{
+	struct asyncrt_sqe *sqe;
+	struct asyncrt_cqe cqe;
+	int i, p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	sqe = asyncrt_get_sqe(&self->ring);
+	asyncrt_prep_nop(sqe, 1);
+	sqe->flags = ASYNCRT_SQE_LINK;
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, p[0], 0, 2);
+	ASSERT_EQ(2, asyncrt_submit(&self->ring));
+	/* The NOP did not run: the chain failed as a malformed one does. */
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+		EXPECT_EQ(cqe.user_data == 2 ? -EINVAL : -ECANCELED, cqe.res);
+	}
+	close(p[0]);
+	close(p[1]);
 }
 
 TEST_F(wq, wait_cancel_leaves_queue)
