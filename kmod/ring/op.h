@@ -160,12 +160,14 @@ struct art_poll_entry {
 };
 
 #define ART_POLL_PENDING	0	/* state bit: a wake to look at */
+#define ART_POLL_LAST		1	/* a ring's posting woke it: end when ready */
 
 struct art_poll_op {
 	struct art_op op;
 	struct file *file;
 	__poll_t events;
 	bool multi;
+	bool direct;			/* its wakes may post (poll.c) */
 	u8 nr_heads;
 	int error;
 	unsigned long state;

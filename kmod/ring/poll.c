@@ -5,12 +5,23 @@
  * for pipes) whose wake function wakes the op's task; the task then asks
  * ->poll() for the mask. Multishot posts an F_MORE completion for each wake
  * that finds the fd ready, held back like INTERVAL's ticks when the CQ has
- * no room. When the wake says which events happened (sockets and pipes
- * do), a running multishot op posts that completion from the wake function
+ * no room. On a socket or a pipe, whose wakes say which events happened,
+ * a running multishot op posts that completion from the wake function
  * itself, as epoll queues a ready item from its callback: no task, no
  * worker, one wake of the ring's waiter. The terminal completion still
  * comes after every F_MORE one: drop unhooks the entries first, and
  * remove_wait_queue() waits for a wake function in progress.
+ *
+ * Only there: posting wakes cq_wait, so it must never happen under a lock
+ * that the wakes of cq_wait can reach. Sockets and pipes are woken by their
+ * own I/O, never from inside another wake; an epoll fd's wake may be one
+ * that started at this very ring's cq_wait (the epoll fd watches the ring),
+ * or may hold the epoll fd's poll_wait lock that the ring's entry in it
+ * would take again. Such wakes go to the task, which posts holding no lock.
+ * A wake from a ring's posting carries EPOLL_URING_WAKE (ring.c), as
+ * io_uring's do, and ends a multishot op: its next completion, the
+ * terminal one, would otherwise make its epoll fd ready again, and the
+ * op, or two instances polling each other, would post forever.
  *
  * Polling an asyncrt instance is refused (-EINVAL): the op's file reference
  * could keep the instance alive forever; use poll(2) on it instead.
@@ -44,7 +55,12 @@ static int art_poll_wake(struct wait_queue_entry *wait, unsigned int mode,
 		list_del_init(&wait->entry);
 		/* Pairs with the acquire in art_poll_op_drop(). */
 		smp_store_release(&e->head, NULL);
-	} else if (mask && po->multi && READ_ONCE(po->op.gate) == ART_GATE_OPEN &&
+	} else if (unlikely(mask & EPOLL_URING_WAKE)) {
+		/* Set before PENDING: the task's test_and_clear orders them. */
+		if (po->multi)
+			set_bit(ART_POLL_LAST, &po->state);
+	} else if (mask && po->direct && po->multi &&
+		   READ_ONCE(po->op.gate) == ART_GATE_OPEN &&
 		   !test_bit(ART_POLL_PENDING, &po->state)) {
 		mask &= po->events | ART_POLL_ALWAYS;
 		if (art_ring_post_more(po->op.ring, po->op.user_data,
@@ -107,6 +123,7 @@ int art_poll_op_init(struct art_op *op, const struct art_sqe *sqe)
 {
 	struct art_poll_op *po = container_of(op, struct art_poll_op, op);
 	__poll_t mask;
+	umode_t mode;
 
 	po->file = fget(sqe->fd);
 	if (!po->file)
@@ -121,6 +138,9 @@ int art_poll_op_init(struct art_op *op, const struct art_sqe *sqe)
 	}
 	po->events = demangle_poll(sqe->arg2);
 	po->multi = sqe->op_flags & ASYNCRT_POLL_MULTI;
+	/* Whose wakes may post themselves: see the top of this file. */
+	mode = file_inode(po->file)->i_mode;
+	po->direct = S_ISSOCK(mode) || S_ISFIFO(mode);
 	INIT_LIST_HEAD(&po->held.node);
 	po->held.op = op;
 
@@ -148,7 +168,7 @@ enum art_poll art_poll_op_poll(struct art_op *op, struct art_cx *cx, long *res)
 	mask = vfs_poll(po->file, NULL) & (po->events | ART_POLL_ALWAYS);
 	if (!mask)
 		return ART_PENDING;
-	if (!po->multi || !po->nr_heads) {
+	if (!po->multi || !po->nr_heads || test_bit(ART_POLL_LAST, &po->state)) {
 		*res = mangle_poll(mask);
 		return ART_READY;
 	}

@@ -449,9 +449,16 @@ void art_ring_wake_waiters(struct art_ring *ring)
 	if (task)
 		wake_up_process(task);
 	rcu_read_unlock();
-	/* Lockless: a sleeper there is seen, thanks to the barrier above. */
+	/*
+	 * Lockless: a sleeper there is seen, thanks to the barrier above.
+	 * EPOLL_URING_WAKE, which epoll passes on, tells a POLL of an epoll
+	 * fd watching us that a ring's posting woke it: it must not post
+	 * from under our lock, nor go on posting for every completion its
+	 * own posting causes (poll.c).
+	 */
 	if (waitqueue_active(&ring->cq_wait))
-		wake_up_all(&ring->cq_wait);
+		__wake_up(&ring->cq_wait, TASK_NORMAL, 0,
+			  poll_to_key(EPOLL_URING_WAKE | EPOLLIN | EPOLLRDNORM));
 }
 
 /*
