@@ -115,7 +115,8 @@ struct art_early_op {
 
 /*
  * A SLEEP: its deadline in the instance's timer queue of its clock. Until
- * it is armed, tn.expires holds a linked sleep's relative duration.
+ * it is armed, tn.expires holds a linked sleep's duration, or with
+ * ART_SLEEP_ABS its deadline.
  */
 struct art_sleep_op {
 	struct art_op op;
@@ -129,6 +130,7 @@ struct art_sleep_op {
 #define ART_SLEEP_CLOCK		0x3	/* the ASYNCRT_CLOCK_* */
 #define ART_SLEEP_ARMED		BIT(2)	/* in the tree, or fired */
 #define ART_SLEEP_FIRED		BIT(3)	/* out of the tree: the deadline passed */
+#define ART_SLEEP_ABS		BIT(4)	/* not armed yet: tn.expires is a deadline */
 
 struct art_interval_op {
 	struct art_op op;

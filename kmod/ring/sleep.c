@@ -69,7 +69,9 @@ static void art_sleep_op_start(struct art_ring *ring, struct art_sleep_op *so,
  * A SLEEP waits in its instance's timer queue (timer.c). A relative sleep
  * counts from its submission, not from whenever the worker first polls it;
  * a linked one counts from its start, when its predecessor releases it, so
- * it stays relative until its first poll with the gate open.
+ * it stays unarmed until its first poll with the gate open. So does a
+ * linked absolute one: the queue's expiry posts the completion itself and
+ * would complete it before its predecessor, or despite that one failing.
  */
 int art_sleep_op_init(struct art_op *op, const struct art_sqe *sqe)
 {
@@ -79,8 +81,10 @@ int art_sleep_op_init(struct art_op *op, const struct art_sqe *sqe)
 	BUILD_BUG_ON(sizeof(struct art_task) + sizeof(struct art_sleep_op) >
 		     ART_TASK_OBJ_SIZE);
 	op->priv = sqe->clock;
-	if (op->gate != ART_GATE_OPEN && !(sqe->op_flags & ASYNCRT_TIMER_ABS)) {
+	if (op->gate != ART_GATE_OPEN) {
 		so->tn.expires = min_t(u64, sqe->arg, KTIME_MAX);
+		if (sqe->op_flags & ASYNCRT_TIMER_ABS)
+			op->priv |= ART_SLEEP_ABS;
 		return 0;
 	}
 	art_sleep_op_start(op->ring, so, sqe->arg,
@@ -94,7 +98,8 @@ enum art_poll art_sleep_op_poll(struct art_op *op, struct art_cx *cx, long *res)
 
 	/* A linked sleep starts when its predecessor releases it. */
 	if (!art_tq_armed(so))
-		art_sleep_op_start(op->ring, so, so->tn.expires, false);
+		art_sleep_op_start(op->ring, so, so->tn.expires,
+				   op->priv & ART_SLEEP_ABS);
 	if (!art_tq_fired(op->ring, so))
 		return ART_PENDING;
 	*res = 0;

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: linked entries. A LINK successor runs only after its
- * predecessor succeeds and completes after it; a failure cancels the rest
- * of the chain (-ECANCELED) unless the link is a HARDLINK; a malformed
- * entry fails its whole chain; cancelling the head or a waiting successor
- * ends the chain cleanly; a chain is cut at the end of the entries one
- * ENTER consumes; and closing an instance with chains in flight frees them.
+ * predecessor succeeds and completes after it (an absolute SLEEP too);
+ * a failure cancels the rest of the chain (-ECANCELED) unless the link is
+ * a HARDLINK; a malformed entry fails its whole chain; cancelling the head
+ * or a waiting successor ends the chain cleanly; a chain is cut at the end
+ * of the entries one ENTER consumes; and closing an instance with chains
+ * in flight frees them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -124,6 +125,51 @@ TEST_F(link, failure_cancels_the_rest)
 	EXPECT_EQ(-ECANCELED, c[1].res);
 	EXPECT_EQ(3, c[2].user_data);
 	EXPECT_EQ(-ECANCELED, c[2].res);
+}
+
+/*
+ * An absolute SLEEP behind a closed gate must not expire there: its
+ * deadline passes long before its predecessor fails, and it must still
+ * complete after that one, with -ECANCELED, and cancel the rest.
+ */
+TEST_F(link, linked_absolute_sleep_waits_for_its_gate)
+{
+	struct asyncrt_sqe *sqe = linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK);
+	struct asyncrt_cqe c[3];
+
+	asyncrt_prep_sleep(sqe, 3600 * SEC, ASYNCRT_CLOCK_MONOTONIC, 0, 1);
+	asyncrt_sqe_set_timeout(sqe, 50 * MSEC);
+	asyncrt_prep_sleep(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK),
+			   now_ns(CLOCK_MONOTONIC) + MSEC, ASYNCRT_CLOCK_MONOTONIC,
+			   ASYNCRT_TIMER_ABS, 2);
+	asyncrt_prep_nop(asyncrt_get_sqe(&self->ring), 3);
+	ASSERT_EQ(3, asyncrt_submit(&self->ring));
+	ASSERT_EQ(0, collect(&self->ring, c, NULL, 3));
+	EXPECT_EQ(1, c[0].user_data);
+	EXPECT_EQ(-ETIME, c[0].res);
+	EXPECT_EQ(2, c[1].user_data);
+	EXPECT_EQ(-ECANCELED, c[1].res);
+	EXPECT_EQ(3, c[2].user_data);
+	EXPECT_EQ(-ECANCELED, c[2].res);
+}
+
+/* A linked absolute SLEEP whose gate opens does sleep until its deadline. */
+TEST_F(link, linked_absolute_sleep_runs_after_predecessor)
+{
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC), t[2];
+	struct asyncrt_cqe c[2];
+
+	asyncrt_prep_sleep(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK),
+			   20 * MSEC, ASYNCRT_CLOCK_MONOTONIC, 0, 1);
+	asyncrt_prep_sleep(asyncrt_get_sqe(&self->ring), t0 + 40 * MSEC,
+			   ASYNCRT_CLOCK_MONOTONIC, ASYNCRT_TIMER_ABS, 2);
+	ASSERT_EQ(2, asyncrt_submit(&self->ring));
+	ASSERT_EQ(0, collect(&self->ring, c, t, 2));
+	EXPECT_EQ(1, c[0].user_data);
+	EXPECT_EQ(0, c[0].res);
+	EXPECT_EQ(2, c[1].user_data);
+	EXPECT_EQ(0, c[1].res);
+	EXPECT_LE(t0 + 40 * MSEC, t[1]);
 }
 
 TEST_F(link, hardlink_runs_after_failure)
