@@ -13,11 +13,12 @@
  * do: a read that would fault drops the lock, faults the page in where it
  * may sleep, and starts again.
  *
- * NOTIFY stores one permit when nobody waits; a waiter that NOTIFY woke but
- * that ends without taking the wake (cancelled, timed out) passes it on. A
- * waiter whose completion the waker posted took the wake, whatever ends
- * its task afterwards; a bare WAIT (no task, op.h) is always posted by
- * its waker, so it always takes the wake.
+ * NOTIFY stores one permit when nobody waits; a waiter that NOTIFY woke, or
+ * that took the permit, but that ends without taking the wake (cancelled,
+ * timed out, its chain failed) passes it on. A waiter whose completion
+ * the waker posted took the wake, whatever ends its task afterwards; a
+ * bare WAIT (no task, op.h) is always posted by its waker, so it always
+ * takes the wake.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -174,7 +175,9 @@ int art_wait_op_init(struct art_op *op, const struct art_sqe *sqe)
 	if (cmp && word != sqe->arg2) {
 		ret = -EAGAIN;
 	} else if (wq->permit) {
+		/* NOTIFY's wake: a gated op that then fails passes it on. */
 		wq->permit = false;
+		wo->by_notify = true;
 		wo->woken = true;
 	} else {
 		list_add_tail(&wo->node, &wq->waiters);

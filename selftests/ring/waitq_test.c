@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: shared wait queues: WAIT/WAKE/NOTIFY semantics (one stored
- * permit, wake n or all), the compare-value that makes a lost wake-up
- * impossible (also on a page not faulted in yet), bad fds and addresses
- * (a linked WAKE refuses at submission what it would refuse when run),
- * and sharing the queue with another thread, with a forked child, and
- * with a process that received the fd over a unix socket. What a queued
- * WAIT costs (no task alone, with a timeout a task not polled until
- * woken) is in bare_wait_test.
+ * permit, given back by a WAIT that took it and failed; wake n or all),
+ * the compare-value that makes a lost wake-up impossible (also on a page
+ * not faulted in yet), bad fds and addresses (a linked WAKE refuses at
+ * submission what it would refuse when run), and sharing the queue with
+ * another thread, with a forked child, and with a process that received
+ * the fd over a unix socket. What a queued WAIT costs (no task alone,
+ * with a timeout a task not polled until woken) is in bare_wait_test.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -120,6 +120,36 @@ TEST_F(wq, notify_stores_one_permit)
 		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
 		EXPECT_EQ(cqe.user_data == 4 ? 1 : 0, cqe.res);
 	}
+}
+
+/*
+ * A linked WAIT takes the stored permit at submission; when its chain then
+ * fails, it ends with -ECANCELED and must give the permit back.
+ */
+TEST_F(wq, permit_taken_by_failed_wait_is_passed_on)
+{
+	struct asyncrt_sqe *sqe;
+	struct asyncrt_cqe cqe;
+
+	asyncrt_prep_notify(asyncrt_get_sqe(&self->ring), self->wq, 1);
+	EXPECT_EQ(0, run1(&self->ring, NULL));
+	sqe = asyncrt_get_sqe(&self->ring);
+	asyncrt_prep_sleep(sqe, 3600 * SEC, ASYNCRT_CLOCK_MONOTONIC, 0, 2);
+	asyncrt_sqe_set_timeout(sqe, 20 * MSEC);
+	sqe->flags |= ASYNCRT_SQE_LINK;
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), self->wq, NULL, 0, 3);
+	ASSERT_EQ(2, asyncrt_submit(&self->ring));
+	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+	EXPECT_EQ(2, cqe.user_data);
+	EXPECT_EQ(-ETIME, cqe.res);
+	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+	EXPECT_EQ(3, cqe.user_data);
+	EXPECT_EQ(-ECANCELED, cqe.res);
+	/* The permit is back: the next WAIT takes it at once. */
+	sqe = asyncrt_get_sqe(&self->ring);
+	asyncrt_prep_wait(sqe, self->wq, NULL, 0, 4);
+	asyncrt_sqe_set_timeout(sqe, 200 * MSEC);
+	EXPECT_EQ(0, run1(&self->ring, NULL));
 }
 
 TEST_F(wq, wake_n_then_all)
