@@ -816,6 +816,24 @@ post:
 }
 
 /*
+ * Entry @bad of a chain failed to start with @err after its successors
+ * were spawned (@next is the first of them, gated): fail the chain as a
+ * malformed entry does, in chain order. The entries before it never
+ * started and complete first, with -ECANCELED; then @bad; then the
+ * successors, from their drops once released.
+ */
+static void art_ring_fail_chain(struct art_ring *ring, struct art_sqe *c,
+				int bad, int err, struct art_op *next)
+{
+	int i;
+
+	for (i = 0; i < bad; i++)
+		art_ring_post(ring, c[i].user_data, -ECANCELED, 0);
+	art_ring_post(ring, c[bad].user_data, err, 0);
+	art_op_chain_release(ring, next, false);
+}
+
+/*
  * Start a chain of @n > 1 accepted entries; each has a CQ slot reserved.
  * A chain with a malformed entry runs no entry at all. Otherwise the
  * entries after the first are spawned last to first behind closed gates
@@ -849,10 +867,7 @@ static void art_ring_submit_chain(struct art_ring *ring, struct art_sqe *c, u32 
 	for (i = n - 1; i > 0; i--) {
 		ret = art_op_submit(ring, &c[i], next, true, &op);
 		if (ret) {
-			art_ring_post(ring, c[i].user_data, ret, 0);
-			art_op_chain_release(ring, next, false);
-			while (--i >= 0)
-				art_ring_post(ring, c[i].user_data, -ECANCELED, 0);
+			art_ring_fail_chain(ring, c, i, ret, next);
 			return;
 		}
 		next = op;

@@ -3,10 +3,11 @@
  * Description: linked entries. A LINK successor runs only after its
  * predecessor succeeds and completes after it (an absolute SLEEP too);
  * a failure cancels the rest of the chain (-ECANCELED) unless the link is
- * a HARDLINK; a malformed entry fails its whole chain; cancelling the head
- * or a waiting successor ends the chain cleanly; a chain is cut at the end
- * of the entries one ENTER consumes; and closing an instance with chains
- * in flight frees them.
+ * a HARDLINK; a malformed entry, or one that fails to start, fails its
+ * whole chain, still in chain order; cancelling the head or a waiting
+ * successor ends the chain cleanly; a chain is cut at the end of the
+ * entries one ENTER consumes; and closing an instance with chains in
+ * flight frees them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -213,6 +214,46 @@ TEST_F(link, malformed_entry_fails_whole_chain)
 	EXPECT_EQ(-ECANCELED, c[0].res);
 	EXPECT_EQ(-EINVAL, c[1].res);
 	EXPECT_EQ(-ECANCELED, c[2].res);
+}
+
+/*
+ * An entry that fails to start (a WAIT on no wait queue) fails its chain
+ * as a malformed one does, and the completions still come in chain order.
+ */
+TEST_F(link, entry_failing_to_start_completes_in_order)
+{
+	struct asyncrt_cqe c[3];
+
+	asyncrt_prep_nop(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), 1);
+	asyncrt_prep_nop(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), 2);
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), -1, NULL, 0, 3);
+	ASSERT_EQ(3, asyncrt_submit(&self->ring));
+	ASSERT_EQ(0, collect(&self->ring, c, NULL, 3));
+	EXPECT_EQ(1, c[0].user_data);
+	EXPECT_EQ(-ECANCELED, c[0].res);
+	EXPECT_EQ(2, c[1].user_data);
+	EXPECT_EQ(-ECANCELED, c[1].res);
+	EXPECT_EQ(3, c[2].user_data);
+	EXPECT_EQ(-EBADF, c[2].res);
+}
+
+/* The same in the middle: what follows the failed entry is cancelled after it. */
+TEST_F(link, middle_entry_failing_to_start_completes_in_order)
+{
+	struct asyncrt_cqe c[4];
+	int i;
+
+	asyncrt_prep_nop(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), 1);
+	asyncrt_prep_wait(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), -1, NULL, 0, 2);
+	asyncrt_prep_sleep(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK),
+			   MSEC, 0, 0, 3);
+	asyncrt_prep_nop(asyncrt_get_sqe(&self->ring), 4);
+	ASSERT_EQ(4, asyncrt_submit(&self->ring));
+	ASSERT_EQ(0, collect(&self->ring, c, NULL, 4));
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(i + 1, c[i].user_data);
+		EXPECT_EQ(i == 1 ? -EBADF : -ECANCELED, c[i].res);
+	}
 }
 
 TEST_F(link, sleep_then_wake_wakes_late)
