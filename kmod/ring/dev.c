@@ -55,16 +55,10 @@ static long art_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	switch (cmd) {
 	case ASYNCRT_IOC_SETUP: {
 		struct asyncrt_params p;
-		int ret;
 
 		if (copy_from_user(&p, argp, sizeof(p)))
 			return -EFAULT;
-		ret = art_ring_setup(ring, &p);
-		if (ret)
-			return ret;
-		if (copy_to_user(argp, &p, sizeof(p)))
-			return -EFAULT;
-		return 0;
+		return art_ring_setup(ring, &p, argp);
 	}
 	case ASYNCRT_IOC_ENTER: {
 		struct asyncrt_enter e;

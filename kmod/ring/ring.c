@@ -140,7 +140,13 @@ static size_t art_rings_layout(u32 sq_entries, u32 cq_entries, size_t *cqes_off)
 	return *cqes_off + cq_entries * sizeof(struct asyncrt_cqe);
 }
 
-int art_ring_setup(struct art_ring *ring, struct asyncrt_params *p)
+/*
+ * Set the instance up as @p asks and write the result back to @out. A
+ * setup refused for any reason, a result that cannot be written back
+ * included, leaves the instance as it found it: free to be set up again.
+ */
+int art_ring_setup(struct art_ring *ring, struct asyncrt_params *p,
+		   struct asyncrt_params __user *out)
 {
 	u32 sq_entries, cq_entries, inflight;
 	size_t cqes_off, rings_size;
@@ -199,18 +205,6 @@ int art_ring_setup(struct art_ring *ring, struct asyncrt_params *p)
 		goto err_rt;
 	}
 
-	ring->rings = ring->rings_mem.vaddr;
-	ring->sq_array = (u32 *)(ring->rings + 1);
-	ring->cqes = ring->rings_mem.vaddr + cqes_off;
-	ring->sqes = ring->sqes_mem.vaddr;
-	ring->sq_entries = sq_entries;
-	ring->cq_entries = cq_entries;
-	ring->max_inflight = inflight;
-	ring->rings->sq_mask = sq_entries - 1;
-	ring->rings->sq_entries = sq_entries;
-	ring->rings->cq_mask = cq_entries - 1;
-	ring->rings->cq_entries = cq_entries;
-
 	memset(&p->sq_off, 0, sizeof(p->sq_off));
 	memset(&p->cq_off, 0, sizeof(p->cq_off));
 	p->sq_entries = sq_entries;
@@ -231,12 +225,31 @@ int art_ring_setup(struct art_ring *ring, struct asyncrt_params *p)
 	p->cq_off.ring_entries = offsetof(struct art_rings, cq_entries);
 	p->cq_off.held = offsetof(struct art_rings, cq_held);
 	p->cq_off.cqes = cqes_off;
+	/* Before ready, so nothing can have mapped the rings if this fails. */
+	ret = -EFAULT;
+	if (copy_to_user(out, p, sizeof(*p)))
+		goto err_copy;
+
+	ring->rings = ring->rings_mem.vaddr;
+	ring->sq_array = (u32 *)(ring->rings + 1);
+	ring->cqes = ring->rings_mem.vaddr + cqes_off;
+	ring->sqes = ring->sqes_mem.vaddr;
+	ring->sq_entries = sq_entries;
+	ring->cq_entries = cq_entries;
+	ring->max_inflight = inflight;
+	ring->rings->sq_mask = sq_entries - 1;
+	ring->rings->sq_entries = sq_entries;
+	ring->rings->cq_mask = cq_entries - 1;
+	ring->rings->cq_entries = cq_entries;
 
 	/* Publish only a fully built instance: pairs with art_ring_ready(). */
 	smp_store_release(&ring->ready, true);
 	ret = 0;
 	goto out;
 
+err_copy:
+	art_rt_destroy(ring->rt);
+	ring->rt = NULL;
 err_rt:
 	kvfree(ring->chain);
 	ring->chain = NULL;

@@ -160,7 +160,8 @@ void art_ring_show_fdinfo(struct art_ring *ring, struct seq_file *m);
 /* ring.c */
 struct art_ring *art_ring_alloc(void);
 void art_ring_free(struct art_ring *ring);
-int art_ring_setup(struct art_ring *ring, struct asyncrt_params *p);
+int art_ring_setup(struct art_ring *ring, struct asyncrt_params *p,
+		   struct asyncrt_params __user *out);
 int art_ring_enter(struct art_ring *ring, const struct asyncrt_enter *e);
 int art_ring_mmap(struct art_ring *ring, struct vm_area_struct *vma);
 __poll_t art_ring_poll_mask(struct art_ring *ring);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: instance setup and its limits: sizes are rounded and bounded,
- * every malformed request is refused with a precise errno, an instance is
- * set up once, nothing works before setup, and mmap only maps what exists.
+ * every malformed request is refused with a precise errno, a refused
+ * setup (even one refused writing its result back) leaves the instance
+ * free, an instance is set up once, nothing works before setup, and mmap
+ * only maps what exists.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -110,6 +112,73 @@ TEST_F(dev, setup_bad_pointer_is_efault)
 {
 	EXPECT_EQ(-1, ioctl(self->fd, ASYNCRT_IOC_SETUP, (void *)8));
 	EXPECT_EQ(EFAULT, errno);
+}
+
+/* Map the rings set up with @p and run one NOP through them: its res. */
+static int nop_round_trip(int fd, const struct asyncrt_params *p)
+{
+	struct asyncrt_enter e = {
+		.to_submit = 1, .min_complete = 1,
+		.flags = ASYNCRT_ENTER_GETEVENTS | ASYNCRT_ENTER_TIMEOUT,
+		.timeout_ns = 10000000000ULL,
+	};
+	struct asyncrt_sqe *sqes;
+	struct asyncrt_cqe *cqe;
+	char *rings;
+	int ret = -1;
+
+	rings = mmap(NULL, p->rings_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     fd, ASYNCRT_OFF_RINGS);
+	if (rings == MAP_FAILED)
+		return -1;
+	sqes = mmap(NULL, p->sqes_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    fd, ASYNCRT_OFF_SQES);
+	if (sqes == MAP_FAILED)
+		goto out_rings;
+	memset(&sqes[0], 0, sizeof(sqes[0]));
+	sqes[0].opcode = ASYNCRT_OP_NOP;
+	sqes[0].user_data = 42;
+	((unsigned int *)(rings + p->sq_off.array))[0] = 0;
+	__atomic_store_n((unsigned int *)(rings + p->sq_off.tail), 1, __ATOMIC_RELEASE);
+	if (ioctl(fd, ASYNCRT_IOC_ENTER, &e) != 1)
+		goto out_sqes;
+	if (__atomic_load_n((unsigned int *)(rings + p->cq_off.tail), __ATOMIC_ACQUIRE) != 1)
+		goto out_sqes;
+	cqe = (struct asyncrt_cqe *)(rings + p->cq_off.cqes);
+	if (cqe->user_data == 42)
+		ret = cqe->res;
+out_sqes:
+	munmap(sqes, p->sqes_size);
+out_rings:
+	munmap(rings, p->rings_size);
+	return ret;
+}
+
+/*
+ * Parameters the kernel can read but not write back: the setup is
+ * refused, and refused whole, so that a retry with a writable buffer sets
+ * the instance up (it used to stay set up, and every retry got EBUSY).
+ */
+TEST_F(dev, setup_unwritable_params_is_efault_and_undone)
+{
+	long page = getpagesize();
+	struct asyncrt_params *p;
+	void *m;
+
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	*p = self->p;
+	ASSERT_EQ(0, mprotect(p, page, PROT_READ));
+	EXPECT_EQ(-EFAULT, setup(self->fd, p));
+	/* Not set up: nothing to map. */
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->fd, ASYNCRT_OFF_RINGS);
+	EXPECT_EQ(MAP_FAILED, m);
+	EXPECT_EQ(ENXIO, errno);
+	ASSERT_EQ(0, mprotect(p, page, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(0, setup(self->fd, p));
+	EXPECT_EQ(8, p->sq_entries);
+	EXPECT_EQ(0, nop_round_trip(self->fd, p));
+	munmap(p, page);
 }
 
 TEST_F(dev, unknown_ioctl_is_enotty)
