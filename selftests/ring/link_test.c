@@ -17,6 +17,17 @@
 #include "kselftest_harness.h"
 #include "ring_util.h"
 
+/* The chain's completions, in order: { user_data, res } each. */
+#define EXPECT_CQES(c, ...) do {						\
+	const long long want_[][2] = { __VA_ARGS__ };			\
+	size_t i_;							\
+									\
+	for (i_ = 0; i_ < ARRAY_SIZE(want_); i_++) {			\
+		EXPECT_EQ(want_[i_][0], (long long)(c)[i_].user_data);	\
+		EXPECT_EQ(want_[i_][1], (c)[i_].res);			\
+	}								\
+} while (0)
+
 FIXTURE(link) {
 	struct asyncrt_ring ring;
 };
@@ -62,10 +73,7 @@ TEST_F(link, successor_waits_for_predecessor)
 	asyncrt_prep_nop(asyncrt_get_sqe(&self->ring), 2);
 	ASSERT_EQ(2, asyncrt_submit(&self->ring));
 	ASSERT_EQ(0, collect(&self->ring, c, t, 2));
-	EXPECT_EQ(1, c[0].user_data);
-	EXPECT_EQ(0, c[0].res);
-	EXPECT_EQ(2, c[1].user_data);
-	EXPECT_EQ(0, c[1].res);
+	EXPECT_CQES(c, { 1, 0 }, { 2, 0 });
 	EXPECT_LE(t0 + 20 * MSEC, t[1]);
 }
 
@@ -120,12 +128,7 @@ TEST_F(link, failure_cancels_the_rest)
 	asyncrt_prep_nop(asyncrt_get_sqe(&self->ring), 3);
 	ASSERT_EQ(3, asyncrt_submit(&self->ring));
 	ASSERT_EQ(0, collect(&self->ring, c, NULL, 3));
-	EXPECT_EQ(1, c[0].user_data);
-	EXPECT_EQ(-ETIME, c[0].res);
-	EXPECT_EQ(2, c[1].user_data);
-	EXPECT_EQ(-ECANCELED, c[1].res);
-	EXPECT_EQ(3, c[2].user_data);
-	EXPECT_EQ(-ECANCELED, c[2].res);
+	EXPECT_CQES(c, { 1, -ETIME }, { 2, -ECANCELED }, { 3, -ECANCELED });
 }
 
 /*
@@ -146,12 +149,7 @@ TEST_F(link, linked_absolute_sleep_waits_for_its_gate)
 	asyncrt_prep_nop(asyncrt_get_sqe(&self->ring), 3);
 	ASSERT_EQ(3, asyncrt_submit(&self->ring));
 	ASSERT_EQ(0, collect(&self->ring, c, NULL, 3));
-	EXPECT_EQ(1, c[0].user_data);
-	EXPECT_EQ(-ETIME, c[0].res);
-	EXPECT_EQ(2, c[1].user_data);
-	EXPECT_EQ(-ECANCELED, c[1].res);
-	EXPECT_EQ(3, c[2].user_data);
-	EXPECT_EQ(-ECANCELED, c[2].res);
+	EXPECT_CQES(c, { 1, -ETIME }, { 2, -ECANCELED }, { 3, -ECANCELED });
 }
 
 /* A linked absolute SLEEP whose gate opens does sleep until its deadline. */
@@ -166,10 +164,7 @@ TEST_F(link, linked_absolute_sleep_runs_after_predecessor)
 			   ASYNCRT_CLOCK_MONOTONIC, ASYNCRT_TIMER_ABS, 2);
 	ASSERT_EQ(2, asyncrt_submit(&self->ring));
 	ASSERT_EQ(0, collect(&self->ring, c, t, 2));
-	EXPECT_EQ(1, c[0].user_data);
-	EXPECT_EQ(0, c[0].res);
-	EXPECT_EQ(2, c[1].user_data);
-	EXPECT_EQ(0, c[1].res);
+	EXPECT_CQES(c, { 1, 0 }, { 2, 0 });
 	EXPECT_LE(t0 + 40 * MSEC, t[1]);
 }
 
@@ -229,19 +224,13 @@ TEST_F(link, entry_failing_to_start_completes_in_order)
 	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), -1, NULL, 0, 3);
 	ASSERT_EQ(3, asyncrt_submit(&self->ring));
 	ASSERT_EQ(0, collect(&self->ring, c, NULL, 3));
-	EXPECT_EQ(1, c[0].user_data);
-	EXPECT_EQ(-ECANCELED, c[0].res);
-	EXPECT_EQ(2, c[1].user_data);
-	EXPECT_EQ(-ECANCELED, c[1].res);
-	EXPECT_EQ(3, c[2].user_data);
-	EXPECT_EQ(-EBADF, c[2].res);
+	EXPECT_CQES(c, { 1, -ECANCELED }, { 2, -ECANCELED }, { 3, -EBADF });
 }
 
 /* The same in the middle: what follows the failed entry is cancelled after it. */
 TEST_F(link, middle_entry_failing_to_start_completes_in_order)
 {
 	struct asyncrt_cqe c[4];
-	int i;
 
 	asyncrt_prep_nop(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), 1);
 	asyncrt_prep_wait(linked(asyncrt_get_sqe(&self->ring), ASYNCRT_SQE_LINK), -1, NULL, 0, 2);
@@ -250,10 +239,7 @@ TEST_F(link, middle_entry_failing_to_start_completes_in_order)
 	asyncrt_prep_nop(asyncrt_get_sqe(&self->ring), 4);
 	ASSERT_EQ(4, asyncrt_submit(&self->ring));
 	ASSERT_EQ(0, collect(&self->ring, c, NULL, 4));
-	for (i = 0; i < 4; i++) {
-		EXPECT_EQ(i + 1, c[i].user_data);
-		EXPECT_EQ(i == 1 ? -EBADF : -ECANCELED, c[i].res);
-	}
+	EXPECT_CQES(c, { 1, -ECANCELED }, { 2, -EBADF }, { 3, -ECANCELED }, { 4, -ECANCELED });
 }
 
 TEST_F(link, sleep_then_wake_wakes_late)
