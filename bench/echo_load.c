@@ -36,9 +36,10 @@
  * with the host by more than the servers differ (pairs of runs 0.5-1.7x
  * apart); adjacent slices share the host's state. Each slice pair prints
  * rtt_per_s, client_ns_per_rtt (this thread's CPU per round trip: what
- * a server's wake-ups and TCP cost the sender) and client_waits_per_krtt
+ * a server's wake-ups and TCP cost the sender), client_waits_per_krtt
  * (its epoll_wait calls per 1,000 round trips: how the echoes came back
- * batched), and with ECHO_SERVER_PID=<pidA>,<pidB> server_ns_per_rtt and
+ * batched) and client_sleeps_per_krtt (those of its waits that slept, from
+ * its voluntary context switches), and with ECHO_SERVER_PID=<pidA>,<pidB> server_ns_per_rtt and
  * server_runs_per_krtt (how often its threads were switched in, per 1,000
  * round trips: its sleeps), and guest-wide TCP segments sent and ACKs
  * sent by the delayed-ACK timer per 1,000 round trips (tcp_segs_per_krtt,
@@ -303,7 +304,16 @@ struct side {
 	unsigned long long cns;	/* our own CPU over the last slice */
 	uint64_t waits;		/* our epoll_wait calls in it */
 	long long segs, dacks;	/* TCP segments, delayed ACKs sent in it */
+	long sleeps;		/* our voluntary switches in it: waits that slept */
 };
+
+/* This thread's voluntary context switches so far. */
+static long thread_sleeps(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_THREAD, &ru) ? 0 : ru.ru_nvcsw;
+}
 
 /* This thread's CPU time in ns. */
 static unsigned long long thread_ns(void)
@@ -335,6 +345,7 @@ static void slice(struct side *s, size_t conns, uint64_t ms)
 	size_t busy = conns, i;
 	int n, k, over = 0;
 	long long g0, d0, g1, d1;
+	long v0 = thread_sleeps();
 
 	tcp_counts(&g0, &d0);
 	s->trips = s->waits = 0;
@@ -356,6 +367,7 @@ static void slice(struct side *s, size_t conns, uint64_t ms)
 			s->cns = thread_ns() - c0;
 			s->ns = s->pid ? side_ns(s, &r1) - s0 : 0;
 			s->runs = r1 - r0;
+			s->sleeps = thread_sleeps() - v0;
 			tcp_counts(&g1, &d1);
 			s->segs = g0 < 0 || g1 < 0 ? -1 : g1 - g0;
 			s->dacks = d0 < 0 || d1 < 0 ? -1 : d1 - d0;
@@ -434,6 +446,8 @@ static int interleaved(char **argv, size_t conns, uint64_t ms, const char *bench
 					     (double)s->cns / s->trips);
 				bench_result(bench, s->impl, param, "client_waits_per_krtt",
 					     1e3 * s->waits / s->trips);
+				bench_result(bench, s->impl, param, "client_sleeps_per_krtt",
+					     1e3 * s->sleeps / s->trips);
 			}
 			/* 2,000 per 1,000 when every ACK rides on an echo or a ping. */
 			if (s->trips && s->segs >= 0)

@@ -317,6 +317,7 @@ ECHO_AB_COSTS = [
     for what, m in (("server CPU", "server_ns_per_rtt"),
                     ("load generator CPU", "client_ns_per_rtt"),
                     ("load generator epoll_wait calls", "client_waits_per_krtt"),
+                    ("load generator sleeps", "client_sleeps_per_krtt"),
                     ("TCP segments", "tcp_segs_per_krtt"))
 ]
 
