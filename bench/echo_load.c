@@ -238,6 +238,9 @@ static long long mib(const char *path, const char *prefix, const char *name)
 	while (fgets(names, sizeof(names), f) && fgets(vals, sizeof(vals), f)) {
 		if (strncmp(names, prefix, strlen(prefix)))
 			continue;
+		/* A line longer than the buffer would pair names and values wrongly. */
+		if (!strchr(names, '\n') || !strchr(vals, '\n'))
+			break;
 		n = strtok_r(names, " \n", &np);
 		v = strtok_r(vals, " \n", &vp);
 		while (n && v) {

@@ -56,9 +56,15 @@ static int art_poll_wake(struct wait_queue_entry *wait, unsigned int mode,
 		/* Pairs with the acquire in art_poll_op_drop(). */
 		smp_store_release(&e->head, NULL);
 	} else if (unlikely(mask & EPOLL_URING_WAKE)) {
-		/* Set before PENDING: the task's test_and_clear orders them. */
-		if (po->multi)
+		if (po->multi) {
 			set_bit(ART_POLL_LAST, &po->state);
+			/*
+			 * LAST before the set_bit() of PENDING below, which
+			 * orders nothing alone; pairs with the task's
+			 * test_and_clear_bit(). Missed, it would post once more.
+			 */
+			smp_mb__before_atomic();
+		}
 	} else if (mask && po->direct && po->multi &&
 		   READ_ONCE(po->op.gate) == ART_GATE_OPEN &&
 		   !test_bit(ART_POLL_PENDING, &po->state)) {
