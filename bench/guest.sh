@@ -13,9 +13,10 @@
 #                              callgrind, echogrind, trace, perf)
 #   asyncrt.burn=N|sN          echocal's loop turns, or system calls, per
 #                              message (default s1)
-#   asyncrt.abblocks=N, asyncrt.abms=MS, asyncrt.abcaps=none,50, asyncrt.abpin=1
-#                              echoab/echocal: blocks, ms of slices per block,
-#                              configurations, client-bound servers pinned
+#   asyncrt.abblocks=N, asyncrt.abms=MS, asyncrt.abcaps=none,50, asyncrt.abpin=1,
+#   asyncrt.abconns=64,1000    echoab/echocal: blocks, ms of slices per block,
+#                              configurations, client-bound servers pinned,
+#                              connection counts
 #   asyncrt.calwhat=aa,cal     echocal: which calibrations
 
 cd /bench || exit 1
@@ -39,6 +40,8 @@ ECHO_CONNS="1 64 1000"
 # half of one CPU (cgroup v2 cpu.max over a 20 ms period), on CPU 1, the
 # load generator CPU 0 to itself (see the echocap section).
 ECHO_CAPS=50 ECHO_CAP_PERIOD=20000 ECHO_CAP_CONNS="64 1000" ECHO_CAP_REPS=$((2 * REPS + 1))
+v=$(cmd abconns)
+[ -n "$v" ] && ECHO_CAP_CONNS=$(echo "$v" | tr , ' ')
 ECHO_CG=/sys/fs/cgroup/echo_server
 
 want() { [ -z "$only" ] || echo ",$only," | grep -q ",$1,"; }

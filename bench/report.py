@@ -27,7 +27,11 @@ from collections import defaultdict
 # interleaved echo runs in blocks, each with fresh servers and connections
 # (echo_load's block_pairs line ends one): pairs of one block share its
 # processes and sockets, which moved two identical servers apart by up to
-# 6% between blocks, so the units judged are the blocks' medians.
+# 6% between blocks, so the units judged are the blocks' medians. A run of
+# several boots (bench.sh --boots N) judges each boot's median of its
+# blocks' medians instead: the kernel's state differs from boot to boot,
+# and one boot's blocks say nothing about the next boot (session 11's four
+# client-bound runs at 1,000 connections gave 0.978x to 1.007x).
 # The kernel spawn+join target is the runtime's own round trip (a task on a
 # worker, or the thread that is its guest); a plain thread handing a task to
 # a worker and sleeping until it is done is queue_work + flush_work's own
@@ -139,17 +143,23 @@ MAYBE_MISSING = [
 
 
 def parse(path):
+    """A results file of one boot, or of several, each after its "@@ boot K"
+    line (bench.sh --boots): repetitions and blocks number on across boots,
+    so each stays a distinct pair and block."""
     raw, cdf, notes = [], defaultdict(list), []
     reps, blocks = defaultdict(int), defaultdict(int)
+    boot = 0
     with open(path, errors="replace") as f:
         for line in f:
             w = line.split()
-            if len(w) == 6 and w[0] == "R":
+            if len(w) == 3 and w[:2] == ["@@", "boot"] and w[2].isdigit():
+                boot = int(w[2])
+            elif len(w) == 6 and w[0] == "R":
                 key = tuple(w[1:5])
                 reps[key] += 1
                 raw.append(dict(bench=w[1], impl=w[2], param=w[3], metric=w[4],
                                 value=float(w[5]), rep=reps[key],
-                                block=blocks[(w[1], w[3])]))
+                                block=blocks[(w[1], w[3])], boot=boot))
                 # This block's last line: what follows is the next block.
                 if w[4] == "block_pairs":
                     blocks[(w[1], w[3])] += 1
@@ -199,30 +209,41 @@ def fmt(v):
 
 def block_ratios(raw, bench, impl, peer, param, metric):
     """@impl / @peer per repetition, grouped by block: ({block: [ratio]},
-    whether the bench ran in blocks at all, i.e. printed block_pairs)."""
-    side, blocked = defaultdict(dict), False
+    whether the bench ran in blocks at all, i.e. printed block_pairs,
+    {block: the boot it ran in})."""
+    side, blocked, boot_of = defaultdict(dict), False, {}
     for r in raw:
         if (r["bench"], r["param"]) != (bench, param):
             continue
         blocked = blocked or r["metric"] == "block_pairs"
         if r["metric"] == metric:
             side[r["impl"]][r["rep"]] = (r["value"], r.get("block", 0))
+            boot_of[r.get("block", 0)] = r.get("boot", 0)
     by_block = defaultdict(list)
     for k, (v, b) in side[impl].items():
         if k in side[peer] and side[peer][k][0]:
             by_block[b].append(v / side[peer][k][0])
-    return by_block, blocked
+    return by_block, blocked, boot_of
 
 
 def paired_units(raw, bench, impl, peer, param, metric):
-    """What a paired row is judged on, sorted, and how many pairs it comes
-    from: the pair ratios, or where the bench ran in blocks each block's
-    median ratio. (units, pairs, blocks or 0)"""
-    by_block, blocked = block_ratios(raw, bench, impl, peer, param, metric)
+    """What a paired row is judged on, sorted, and how many pairs, blocks
+    and boots it comes from: the pair ratios; where the bench ran in blocks,
+    each block's median ratio; where the blocks ran in several boots, each
+    boot's median of its blocks' medians. (units, pairs, blocks or 0,
+    boots)"""
+    by_block, blocked, boot_of = block_ratios(raw, bench, impl, peer, param, metric)
     ratios = sorted(x for xs in by_block.values() for x in xs)
     if not blocked:
-        return ratios, len(ratios), 0
-    return sorted(statistics.median(xs) for xs in by_block.values()), len(ratios), len(by_block)
+        return ratios, len(ratios), 0, 1
+    by_boot = defaultdict(list)
+    for b, xs in by_block.items():
+        by_boot[boot_of[b]].append(statistics.median(xs))
+    if len(by_boot) > 1:
+        units = [statistics.median(ms) for ms in by_boot.values()]
+    else:
+        units = [m for ms in by_boot.values() for m in ms]
+    return sorted(units), len(ratios), len(by_block), len(by_boot)
 
 
 def median_ci(xs):
@@ -283,15 +304,16 @@ def noninf_verdict(ratios, tv, margin=NONINF_MARGIN):
     return "met" if lo >= tv * (1 - margin) else "unresolved"
 
 
-def unit_ci(label, units, pairs, blocks):
-    """(label, pairs, blocks, median, lo, hi), or None without an interval."""
+def unit_ci(label, units, pairs, blocks, boots=1):
+    """(label, pairs, blocks, boots, median, lo, hi), or None without an
+    interval."""
     ci = median_ci(units)
-    return (label, pairs, blocks, statistics.median(units)) + ci if ci else None
+    return (label, pairs, blocks, boots, statistics.median(units)) + ci if ci else None
 
 
 def paired_cis(raw):
     """For each target or throughput row of a paired bench: (label, pairs,
-    blocks, median, lo, hi)."""
+    blocks, boots, median, lo, hi)."""
     out = []
     for label, bench, param, metric, peer, kind, tv, unit in TABLE:
         if bench not in PAIRED or (kind is None and metric != "rtt_per_s"):
@@ -303,8 +325,10 @@ def paired_cis(raw):
     return out
 
 
-def fmt_ci(label, pairs, blocks, m, lo, hi):
+def fmt_ci(label, pairs, blocks, boots, m, lo, hi):
     over = "%d pairs in %d blocks" % (pairs, blocks) if blocks else "%d pairs" % pairs
+    if boots > 1:
+        over += " in %d boots" % boots
     return "  %s: %.3fx over %s, %.3f-%.3fx" % (label, m, over, lo, hi)
 
 
@@ -466,7 +490,7 @@ def main():
     med, vals = medians(raw)
     with open(os.path.join(a.out, "raw.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=["bench", "impl", "param", "metric", "rep", "block",
-                                          "value"])
+                                          "value", "boot"])
         w.writeheader()
         w.writerows(raw)
     with open(os.path.join(a.out, "summary.csv"), "w", newline="") as f:
@@ -487,8 +511,9 @@ def main():
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(dict(kernel=a.kernel, mode=a.mode, command=a.command,
                        table=rows, not_measured=not_measured, raw=raw,
-                       paired_ci=[dict(metric=l, pairs=n, blocks=b, median=m, lo=lo, hi=hi)
-                                  for l, n, b, m, lo, hi in paired_cis(raw) + cost_cis(raw)
+                       paired_ci=[dict(metric=l, pairs=n, blocks=b, boots=nb, median=m,
+                                       lo=lo, hi=hi)
+                                  for l, n, b, nb, m, lo, hi in paired_cis(raw) + cost_cis(raw)
                                   + cost_cis(raw, ECHO_CAL, "epoll_a")],
                        medians=[dict(bench=k[0], impl=k[1], param=k[2], metric=k[3],
                                      median=v, reps=len(vals[k]))
@@ -499,11 +524,12 @@ def main():
           "ratio = asyncrt / peer)\n" % (a.mode, a.kernel))
     print_table(rows, a.out)
     print("\n(%s: ratio = median of the per-repetition ratios, each pair run back "
-          "to back; echo_ab*: median of the blocks' medians)" % ", ".join(sorted(PAIRED)))
+          "to back; echo_ab*: median of the blocks' medians, or over several boots "
+          "the median of each boot's)" % ", ".join(sorted(PAIRED)))
     cis = paired_cis(raw)
     if cis:
         print("\n95% confidence intervals of those medians (order statistics, "
-              "over blocks where there are blocks):")
+              "over blocks where there are blocks, over boots where there are boots):")
         print("\n".join(fmt_ci(*c) for c in cis))
     costs = cost_cis(raw)
     if costs:

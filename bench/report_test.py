@@ -145,18 +145,22 @@ class NonInferiority(unittest.TestCase):
 
 class Blocks(unittest.TestCase):
     @staticmethod
-    def blocked(block_ratios):
+    def blocked(block_ratios, per_boot=0):
         """echo_ab lines as parse() returns them, one block per list of
-        pair ratios, each block ended by its block_pairs line."""
+        pair ratios, each block ended by its block_pairs line; with
+        @per_boot, that many blocks to a boot."""
         out, rep = [], 0
         for b, ratios in enumerate(block_ratios):
+            boot = b // per_boot if per_boot else 0
             for x in ratios:
                 rep += 1
                 for impl, v in (("asyncrt", x), ("epoll", 1.0)):
                     out.append(dict(bench="echo_ab", impl=impl, param="1000",
-                                    metric="rtt_per_s", value=v, rep=rep, block=b))
+                                    metric="rtt_per_s", value=v, rep=rep, block=b,
+                                    boot=boot))
             out.append(dict(bench="echo_ab", impl="asyncrt", param="1000",
-                            metric="block_pairs", value=len(ratios), rep=b + 1, block=b))
+                            metric="block_pairs", value=len(ratios), rep=b + 1, block=b,
+                            boot=boot))
         return out
 
     def test_blocks_are_judged_by_their_medians(self):
@@ -169,9 +173,9 @@ class Blocks(unittest.TestCase):
         pairs = pair_ratios(raw, "echo_ab", "asyncrt", "epoll", "1000", "rtt_per_s")
         self.assertEqual(report.paired_verdict(pairs, 1.0), "met")
         self.assertEqual(report.noninf_verdict(pairs, 1.0), "met")
-        units, n, nb = report.paired_units(raw, "echo_ab", "asyncrt", "epoll", "1000",
-                                           "rtt_per_s")
-        self.assertEqual((n, nb), (30, 6))
+        units, n, nb, nboots = report.paired_units(raw, "echo_ab", "asyncrt", "epoll",
+                                                   "1000", "rtt_per_s")
+        self.assertEqual((n, nb, nboots), (30, 6, 1))
         self.assertEqual(units, [0.97, 1.003, 1.01, 1.02, 1.03, 1.04])
         self.assertEqual(report.noninf_verdict(units, 1.0), "unresolved")
         med, _ = report.medians(raw)
@@ -182,7 +186,41 @@ class Blocks(unittest.TestCase):
     def test_without_block_lines_each_pair_counts(self):
         raw = rows("echo_ab", "64", "rtt_per_s", [1.1, 0.9, 1.2], [1.0] * 3)
         self.assertEqual(report.paired_units(raw, "echo_ab", "asyncrt", "epoll", "64",
-                                             "rtt_per_s"), ([0.9, 1.1, 1.2], 3, 0))
+                                             "rtt_per_s"), ([0.9, 1.1, 1.2], 3, 0, 1))
+
+    def test_boots_are_judged_by_their_medians(self):
+        # Six boots of three blocks: the 18 block medians would be "met"
+        # (x(5) = 0.99 against the margin's 0.98), but the boots differ and
+        # their six medians (0.975 .. 1.03) reach past the margin.
+        boots = [(0.975, 0.976, 0.977), (0.99, 0.995, 1.0), (1.0, 1.005, 1.01),
+                 (1.01, 1.015, 1.02), (1.02, 1.025, 1.03), (1.03, 1.031, 1.032)]
+        raw = self.blocked([[m] * 3 for b in boots for m in b], per_boot=3)
+        units, n, nb, nboots = report.paired_units(raw, "echo_ab", "asyncrt", "epoll",
+                                                   "1000", "rtt_per_s")
+        self.assertEqual((n, nb, nboots), (54, 18, 6))
+        self.assertEqual(units, [0.976, 0.995, 1.005, 1.015, 1.025, 1.031])
+        self.assertEqual(report.noninf_verdict(units, 1.0), "unresolved")
+        one_boot = sorted(m for b in boots for m in b)
+        self.assertEqual(report.noninf_verdict(one_boot, 1.0), "met")
+        ci = report.paired_cis(raw)
+        self.assertEqual([c[:4] for c in ci],
+                         [("echo interleaved round trips/s, 1000 conns", 54, 18, 6)])
+        self.assertIn("in 18 blocks in 6 boots", report.fmt_ci(*ci[0]))
+
+    def test_parse_numbers_blocks_on_across_boots(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+            f.write("@@ boot 1\nR echo_ab asyncrt 64 rtt_per_s 10\n"
+                    "R echo_ab epoll 64 rtt_per_s 10\nR echo_ab asyncrt 64 block_pairs 1\n"
+                    "@@ end bench rc=0\n@@ boot 2\nR echo_ab asyncrt 64 rtt_per_s 11\n"
+                    "R echo_ab epoll 64 rtt_per_s 12\nR echo_ab asyncrt 64 block_pairs 1\n")
+        try:
+            raw = report.parse(f.name)[0]
+        finally:
+            os.unlink(f.name)
+        self.assertEqual([(r["impl"], r["rep"], r["block"], r["boot"]) for r in raw
+                          if r["metric"] == "rtt_per_s"],
+                         [("asyncrt", 1, 0, 1), ("epoll", 1, 0, 1),
+                          ("asyncrt", 2, 1, 2), ("epoll", 2, 1, 2)])
 
     def test_parse_ends_a_block_at_its_block_pairs_line(self):
         with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
