@@ -6,6 +6,8 @@
  * child's result, chain runs the second future only when it should, and
  * task groups join in completion order, abort all and shut down.
  */
+#include <linux/slab.h>
+
 #include "kunit_util.h"
 
 /* select(notified, 1 h sleep, oneshot): the oneshot wins. */
@@ -446,6 +448,38 @@ static void art_group_abort_all_then_shutdown(struct kunit *test)
 	art_oneshot_close_rx(os[0]);
 }
 
+static int ready_member_init(struct art_future *f, void *arg)
+{
+	struct art_kfn *k = container_of(f, struct art_kfn, fut);
+
+	k->fut.ops = &art_kfn_ops;
+	return 0;
+}
+
+/*
+ * Regression: a member's completion notified the group after releasing its
+ * lock, so a shutdown that saw the member finished could return, and the
+ * owner free the group, before that notify touched it (KASAN). Stress:
+ * members that complete at once, shut down and freed straight away.
+ */
+static void art_group_shutdown_then_free_races_member_done(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, 0, 0);
+	struct art_group *g;
+	int i, j;
+
+	for (i = 0; i < 100; i++) {
+		g = kmalloc(sizeof(*g), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, g);
+		art_group_init(g, rt);
+		for (j = 0; j < 4; j++)
+			KUNIT_EXPECT_EQ(test, art_group_spawn(g, sizeof(struct art_kfn),
+							      ready_member_init, NULL), 0);
+		art_group_shutdown(g);
+		kfree(g);
+	}
+}
+
 /*
  * The example of Documentation/kernel-api.rst, on a test clock: each
  * round selects between a doorbell and an interval tick; the interval
@@ -549,6 +583,7 @@ static struct kunit_case art_combinators_cases[] = {
 	KUNIT_CASE(art_chain_init_runs_second_when_it_should),
 	KUNIT_CASE(art_group_next_poll_joins_in_completion_order),
 	KUNIT_CASE(art_group_abort_all_then_shutdown),
+	KUNIT_CASE(art_group_shutdown_then_free_races_member_done),
 	KUNIT_CASE(art_select_init_interval_keeps_schedule_when_losing),
 	{}
 };

@@ -321,6 +321,38 @@ static void art_join_poll_from_another_task_gets_result(struct kunit *test)
 	art_task_put(target);
 }
 
+/*
+ * Regression: a completing task stopped counting as running before it
+ * woke its joiners, so art_rt_quiesce() could return with a joiner about
+ * to be scheduled, and "wake, quiesce, assert" tests were flaky. Looped,
+ * since the window is a few instructions.
+ */
+static void art_rt_quiesce_waits_for_woken_joiner(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, 0, 2);
+	struct art_notify n;
+	atomic_t drops = ATOMIC_INIT(0);
+	struct waiter_arg a = { .n = &n, .drops = &drops };
+	struct art_task *target, *j;
+	int i, late = 0;
+
+	art_notify_init(&n);
+	for (i = 0; i < 100; i++) {
+		target = art_spawn(rt, sizeof(struct waiter), waiter_init, &a, 0);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(target));
+		j = art_spawn(rt, sizeof(struct joiner), joiner_init, target, 0);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(j));
+		art_kunit_quiesce(test, rt);
+		art_notify_one(&n);
+		art_kunit_quiesce(test, rt);
+		late += !art_task_is_finished(j);
+		KUNIT_EXPECT_EQ(test, art_kunit_wait(j), 1);
+		art_task_put(j);
+		art_task_put(target);
+	}
+	KUNIT_EXPECT_EQ(test, late, 0);
+}
+
 /* A detached task runs to the end; its drop hook sees the final result. */
 struct reporter {
 	struct art_future fut;
@@ -583,6 +615,7 @@ static struct kunit_case art_task_cases[] = {
 	KUNIT_CASE(art_task_abort_racing_completion_is_consistent),
 	KUNIT_CASE(art_task_wait_times_out_then_succeeds),
 	KUNIT_CASE(art_join_poll_from_another_task_gets_result),
+	KUNIT_CASE(art_rt_quiesce_waits_for_woken_joiner),
 	KUNIT_CASE(art_spawn_detached_reports_through_drop),
 	KUNIT_CASE(art_spawn_copy_sleep_fits_128_bytes),
 	KUNIT_CASE(art_spawn_enomem_at_every_site),

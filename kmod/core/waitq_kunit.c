@@ -7,6 +7,7 @@
 #include <linux/wait.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/slab.h>
 
 #include "kunit_util.h"
 
@@ -277,12 +278,128 @@ static void art_completion_wait_poll_consumes_one_count(struct kunit *test)
 	art_task_put(c);
 }
 
+/*
+ * Regression: the drop of a completion wait returned while its work item
+ * could still be in the completion's swait queue, so a driver that freed
+ * the completion once the aborted task was joined left the work item
+ * taking a freed lock (KASAN). A few rounds, since the window is a wake-up.
+ */
+static void art_completion_wait_drop_then_free_completion(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, 0, 0);
+	struct cw w = { .fut.ops = &cw_ops };
+	struct completion *x;
+	struct art_task *t;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		x = kmalloc(sizeof(*x), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, x);
+		init_completion(x);
+		art_completion_wait_init(&w.w, x);
+		t = art_spawn_copy(rt, &w.fut, sizeof(w), 0);
+		if (IS_ERR(t))
+			kfree(x);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		art_kunit_quiesce(test, rt);
+		art_task_abort(t);
+		KUNIT_EXPECT_EQ(test, art_kunit_wait(t), -ECANCELED);
+		art_task_put(t);
+		kfree(x);
+	}
+	msleep(100);	/* a late work item would touch x by now */
+}
+
+/* select(notified, completion wait), polled only by the test (the guest). */
+struct cw_sel {
+	struct art_future fut;
+	struct art_co co;
+	struct art_notified nw;
+	struct art_completion_wait cw;
+	struct art_future *futs[2];
+	struct art_select sel;
+	long res;
+};
+
+static enum art_poll cw_sel_poll(struct art_future *f, struct art_cx *cx,
+				 long *res)
+{
+	struct cw_sel *s = container_of(f, struct cw_sel, fut);
+
+	art_co_begin(&s->co);
+	s->futs[0] = &s->nw.fut;
+	s->futs[1] = &s->cw.fut;
+	art_select_init(&s->sel, s->futs, 2);
+	art_co_await(&s->co, art_future_poll(&s->sel.fut, cx, &s->res));
+	art_co_return(&s->co, res, s->sel.winner * 1000 + s->res);
+	art_co_end(&s->co, res);
+}
+
+static void cw_sel_drop(struct art_future *f, long res)
+{
+	struct cw_sel *s = container_of(f, struct cw_sel, fut);
+
+	if (s->sel.fut.ops)
+		art_future_drop(&s->sel.fut, -ECANCELED);
+}
+
+static const struct art_future_ops cw_sel_ops = {
+	.poll = cw_sel_poll,
+	.drop = cw_sel_drop,
+};
+
+/*
+ * Regression: a count the completion job consumed for a future that was
+ * then dropped unpolled (here: it lost a select to a notify that came
+ * before the task ran again) was lost; the drop must give it back.
+ */
+static void art_completion_wait_drop_gives_back_consumed_count(struct kunit *test)
+{
+	struct art_runtime *rt = art_kunit_rt(test, ART_RT_CURRENT_THREAD, 0);
+	struct completion *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	struct cw_sel *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct art_notify n;
+	struct art_task *t;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	init_completion(x);
+	art_notify_init(&n);
+	s->fut.ops = &cw_sel_ops;
+	art_notified_init(&s->nw, &n);
+	art_completion_wait_init(&s->cw, x);
+	/* As the guest we get the task's wakes: the worker stays parked. */
+	KUNIT_ASSERT_TRUE(test, art_rt_guest_begin(rt));
+	t = art_spawn_copy(rt, &s->fut, sizeof(*s), 0);
+	if (IS_ERR(t))
+		art_rt_guest_end(rt);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	/* The first poll registers the waiter and starts the job. */
+	while (art_rt_guest_run(rt))
+		;
+	art_kunit_quiesce(test, rt);
+	msleep(20);	/* let the worker park */
+	complete(x);
+	for (i = 0; i < 6000 && completion_done(x); i++)
+		usleep_range(1000, 2000);
+	msleep(50);	/* the job has returned and woken the task */
+	art_notify_one(&n);
+	/* The notify wins the tie; the completion wait is dropped. */
+	KUNIT_EXPECT_EQ(test, art_kunit_wait(t), 0);
+	art_rt_guest_end(rt);
+	KUNIT_EXPECT_TRUE(test, try_wait_for_completion(x));
+	art_task_put(t);
+}
+
 static struct kunit_case art_waitq_cases[] = {
 	KUNIT_CASE(art_notify_one_stores_single_permit),
 	KUNIT_CASE(art_notify_all_wakes_current_waiters_only),
 	KUNIT_CASE(art_notified_drop_passes_notification_on),
 	KUNIT_CASE(art_wq_wait_poll_completes_when_condition_holds),
 	KUNIT_CASE(art_completion_wait_poll_consumes_one_count),
+	KUNIT_CASE(art_completion_wait_drop_then_free_completion),
+	KUNIT_CASE(art_completion_wait_drop_gives_back_consumed_count),
 	{}
 };
 
