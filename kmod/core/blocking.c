@@ -12,8 +12,10 @@
  *
  * A struct completion only wakes threads, so awaiting one needs a thread:
  * a job on the unbound workqueue waits on the completion's swait queue and
- * wakes the task; dropping the future wakes that job, which gives back a
- * count it may have consumed.
+ * wakes the task. Dropping the future wakes that job and, unlike a plain
+ * blocking job, waits for it, since the driver may free the completion
+ * right after. A count the job consumed for a future dropped meanwhile
+ * is given back.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -120,8 +122,16 @@ static void art_job_cancel(struct art_blocking_job *job)
 	job->task = NULL;
 	WRITE_ONCE(job->cancelled, true);
 	spin_unlock_irqrestore(&job->lock, flags);
-	if (job->x)
+	if (job->x) {
 		swake_up_all(&job->x->wait);
+		/*
+		 * The driver may free its completion once we return, and the
+		 * work uses it until it returns: wait for it. Never started,
+		 * it will not drop its reference itself.
+		 */
+		if (cancel_work_sync(&job->work))
+			art_job_put(job);
+	}
 	art_job_put(job);
 }
 
@@ -250,7 +260,8 @@ static const struct art_future_ops art_completion_wait_ops = {
  *
  * A completion wakes only threads, so the wait itself runs on the unbound
  * workqueue (one sleeping work item per pending future); the task does
- * not hold a runtime worker. Dropping the future releases the work item.
+ * not hold a runtime worker. Dropping the future waits until the work item
+ * has let go of @done, so it sleeps: see art_completion_wait_drop().
  */
 void art_completion_wait_init(struct art_completion_wait *w,
 			      struct completion *done)
@@ -301,6 +312,11 @@ EXPORT_SYMBOL_GPL(art_completion_wait_poll);
 /**
  * art_completion_wait_drop() - stop waiting; idempotent
  * @w: the future
+ *
+ * Process context, no spinlock held: it waits for the work item to let go
+ * of the completion (the runtime drops futures from its workers, so a
+ * task's abort, runtime destruction and the combinators comply). Once it
+ * returns the completion may be freed.
  */
 void art_completion_wait_drop(struct art_completion_wait *w)
 {
