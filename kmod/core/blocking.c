@@ -14,8 +14,8 @@
  * a job on the unbound workqueue waits on the completion's swait queue and
  * wakes the task. Dropping the future wakes that job and, unlike a plain
  * blocking job, waits for it, since the driver may free the completion
- * right after. A count the job consumed for a future dropped meanwhile
- * is given back.
+ * right after; a count the job consumed for the dropped future is given
+ * back, by the job if it sees the cancel, else by the drop.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -131,6 +131,9 @@ static void art_job_cancel(struct art_blocking_job *job)
 		 */
 		if (cancel_work_sync(&job->work))
 			art_job_put(job);
+		/* It consumed a count before it saw the cancel: give it back. */
+		else if (job->done && job->res == 0)
+			complete(job->x);
 	}
 	art_job_put(job);
 }
@@ -316,7 +319,8 @@ EXPORT_SYMBOL_GPL(art_completion_wait_poll);
  * Process context, no spinlock held: it waits for the work item to let go
  * of the completion (the runtime drops futures from its workers, so a
  * task's abort, runtime destruction and the combinators comply). Once it
- * returns the completion may be freed.
+ * returns the completion may be freed. A count consumed for @w but not
+ * yet reported by a poll is given back.
  */
 void art_completion_wait_drop(struct art_completion_wait *w)
 {
