@@ -36,7 +36,14 @@ void art_group_init(struct art_group *g, struct art_runtime *rt)
 }
 EXPORT_SYMBOL_GPL(art_group_init);
 
-/* A member's task completed: any context, join bucket lock held. */
+/*
+ * A member's task completed: any context, join bucket lock held. Notify
+ * under g->lock: once the member is on the finished list, a shutdown or
+ * the last art_group_next may end and the owner free @g, which they
+ * cannot do before taking g->lock after us. Lock order: join bucket,
+ * g->lock, g->ready.lock, then the run queues' (art_wake()); nothing
+ * takes them the other way round.
+ */
 static void art_group_member_done(struct art_join_waiter *w)
 {
 	struct art_group_member *m = container_of(w, struct art_group_member, w);
@@ -45,8 +52,8 @@ static void art_group_member_done(struct art_join_waiter *w)
 
 	spin_lock_irqsave(&g->lock, flags);
 	list_move_tail(&m->node, &g->finished);
-	spin_unlock_irqrestore(&g->lock, flags);
 	art_notify_one(&g->ready);
+	spin_unlock_irqrestore(&g->lock, flags);
 }
 
 /**
