@@ -129,19 +129,37 @@ EXPORT_SYMBOL_GPL(art_task_future);
  */
 void art_wake(struct art_task *task)
 {
+	bool fenced = false;
 	unsigned int s, n;
 
 	s = atomic_read(&task->state);
-	do {
+	for (;;) {
 		if (s & ART_S_COMPLETE)
 			return;
 		if (s & ART_S_RUNNING)
 			n = s | ART_S_NOTIFIED;
 		else
 			n = s | ART_S_SCHEDULED;
-		if (n == s)
-			return;	/* already notified, or already scheduled */
-	} while (!atomic_try_cmpxchg(&task->state, &s, n));
+		if (n == s) {
+			/* Already notified, or already scheduled. */
+			if (fenced)
+				return;
+			/*
+			 * Our caller's condition store (a timer's set_bit(),
+			 * say) must be visible to the poll that this state
+			 * promises, before we rely on it: pairs with the fully
+			 * ordered cmpxchg in art_task_run() that starts that
+			 * poll before it reads the condition. Then look again.
+			 */
+			smp_mb();
+			fenced = true;
+			s = atomic_read(&task->state);
+			continue;
+		}
+		/* A successful cmpxchg is fully ordered: no fence needed. */
+		if (atomic_try_cmpxchg(&task->state, &s, n))
+			break;
+	}
 
 	if (s & ART_S_RUNNING)
 		return;
