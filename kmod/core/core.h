@@ -30,7 +30,7 @@ struct art_task {
 
 /* state bits */
 #define ART_S_SCHEDULED		BIT(0)	/* in a run queue */
-#define ART_S_RUNNING		BIT(1)	/* being polled */
+#define ART_S_RUNNING		BIT(1)	/* being polled, or waking joiners */
 #define ART_S_NOTIFIED		BIT(2)	/* woken while running */
 #define ART_S_COMPLETE		BIT(3)	/* future dropped, result set */
 #define ART_S_CANCELLED		BIT(4)	/* abort requested */

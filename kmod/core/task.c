@@ -25,7 +25,9 @@
  * future is always dropped before COMPLETE is published.
  *
  * Join waiters are hashed by task address (like the kernel's bit wait
- * tables), so a task that nobody joins carries no wait queue at all.
+ * tables), so a task that nobody joins carries no wait queue at all. A
+ * task that has some keeps RUNNING with COMPLETE until they are woken, so
+ * that art_rt_quiesce() finds it or a woken joiner busy throughout.
  */
 #include <linux/slab.h>
 #include <linux/hash.h>
@@ -412,10 +414,15 @@ static void art_task_complete(struct art_worker *w, struct art_task *t,
 	s = atomic_read(&t->state);
 	do {
 		n = (s & ~(ART_S_RUNNING | ART_S_NOTIFIED)) | ART_S_COMPLETE;
+		/* Busy for art_rt_quiesce() until its joiners are scheduled. */
+		if (s & ART_S_JOINWAIT)
+			n |= ART_S_RUNNING;
 	} while (!atomic_try_cmpxchg(&t->state, &s, n));	/* orders the result */
 
-	if (s & ART_S_JOINWAIT)
+	if (s & ART_S_JOINWAIT) {
 		art_join_wake_all(t);
+		atomic_andnot(ART_S_RUNNING, &t->state);
+	}
 
 	w->completed++;
 	if (cancelled)
