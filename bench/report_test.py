@@ -34,6 +34,16 @@ def pair_ratios(raw, bench, impl, peer, param, metric):
     return sorted(x for xs in by_block.values() for x in xs)
 
 
+def parse_text(text):
+    """report.parse() of a results file holding @text."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write(text)
+    try:
+        return report.parse(f.name)
+    finally:
+        os.unlink(f.name)
+
+
 def verdict(table_rows, label):
     return next(r for r in table_rows if r["metric"] == label)
 
@@ -208,30 +218,20 @@ class Blocks(unittest.TestCase):
         self.assertIn("in 18 blocks in 6 boots", report.fmt_ci(*ci[0]))
 
     def test_parse_numbers_blocks_on_across_boots(self):
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-            f.write("@@ boot 1\nR echo_ab asyncrt 64 rtt_per_s 10\n"
-                    "R echo_ab epoll 64 rtt_per_s 10\nR echo_ab asyncrt 64 block_pairs 1\n"
-                    "@@ end bench rc=0\n@@ boot 2\nR echo_ab asyncrt 64 rtt_per_s 11\n"
-                    "R echo_ab epoll 64 rtt_per_s 12\nR echo_ab asyncrt 64 block_pairs 1\n")
-        try:
-            raw = report.parse(f.name)[0]
-        finally:
-            os.unlink(f.name)
+        raw = parse_text("@@ boot 1\nR echo_ab asyncrt 64 rtt_per_s 10\n"
+                         "R echo_ab epoll 64 rtt_per_s 10\nR echo_ab asyncrt 64 block_pairs 1\n"
+                         "@@ end bench rc=0\n@@ boot 2\nR echo_ab asyncrt 64 rtt_per_s 11\n"
+                         "R echo_ab epoll 64 rtt_per_s 12\nR echo_ab asyncrt 64 block_pairs 1\n")[0]
         self.assertEqual([(r["impl"], r["rep"], r["block"], r["boot"]) for r in raw
                           if r["metric"] == "rtt_per_s"],
                          [("asyncrt", 1, 0, 1), ("epoll", 1, 0, 1),
                           ("asyncrt", 2, 1, 2), ("epoll", 2, 1, 2)])
 
     def test_parse_ends_a_block_at_its_block_pairs_line(self):
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-            f.write("R echo_ab asyncrt 64 rtt_per_s 10\nR echo_ab epoll 64 rtt_per_s 10\n"
-                    "R echo_ab asyncrt 1000 rtt_per_s 5\n"
-                    "R echo_ab asyncrt 64 block_pairs 1\n"
-                    "R echo_ab asyncrt 64 rtt_per_s 11\nR echo_ab asyncrt 1000 rtt_per_s 6\n")
-        try:
-            raw = report.parse(f.name)[0]
-        finally:
-            os.unlink(f.name)
+        raw = parse_text("R echo_ab asyncrt 64 rtt_per_s 10\nR echo_ab epoll 64 rtt_per_s 10\n"
+                         "R echo_ab asyncrt 1000 rtt_per_s 5\n"
+                         "R echo_ab asyncrt 64 block_pairs 1\n"
+                         "R echo_ab asyncrt 64 rtt_per_s 11\nR echo_ab asyncrt 1000 rtt_per_s 6\n")[0]
         # 64's second pair is in its block 1; 1000 has had no block line yet.
         self.assertEqual([(r["param"], r["metric"], r["block"]) for r in raw],
                          [("64", "rtt_per_s", 0), ("64", "rtt_per_s", 0),
@@ -273,14 +273,9 @@ class Table(unittest.TestCase):
         self.assertEqual(verdict(t, "ring NOP/s, batch 256")["met"], "not measured")
 
     def test_parse_pairs_repetitions_in_order(self):
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-            f.write("# a note\nR nop io_uring 16 ops_per_s 100\n"
-                    "R nop asyncrt 16 ops_per_s 110\nR nop asyncrt 16 ops_per_s 120\n"
-                    "Q lateness asyncrt 5000 50 1000\ngarbage line\n")
-        try:
-            raw, cdf, notes = report.parse(f.name)[:3]
-        finally:
-            os.unlink(f.name)
+        raw, cdf, notes = parse_text("# a note\nR nop io_uring 16 ops_per_s 100\n"
+                                     "R nop asyncrt 16 ops_per_s 110\nR nop asyncrt 16 ops_per_s 120\n"
+                                     "Q lateness asyncrt 5000 50 1000\ngarbage line\n")[:3]
         self.assertEqual([(r["impl"], r["rep"], r["value"]) for r in raw],
                          [("io_uring", 1, 100.0), ("asyncrt", 1, 110.0),
                           ("asyncrt", 2, 120.0)])
