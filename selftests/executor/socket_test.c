@@ -11,11 +11,13 @@
  * only while a writer waits (a unix socket's ping-pong costs two readiness
  * completions per round trip, not four); a POLL ended from outside
  * (CANCEL_ALL) is armed again; datagram sockets keep message boundaries
- * and readiness across short reads; pipes; bad input.
+ * and readiness across short reads; pipes; a short read whose completion
+ * was reaped with the EOF's keeps the EOF (read and read_exact); bad input.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -675,6 +677,111 @@ TEST_F(sock, pipe_read_exact_and_eof)
 	ASSERT_EQ(0, asyncrt_block_on(self->rt, sock_task, &t, 0, &res));
 	EXPECT_EQ(-ENODATA, res);
 	EXPECT_EQ(0, asyncrt_socket_close(r));
+}
+
+/*
+ * The peer sends "abc" and shuts down its side while the reader sleeps, so
+ * the readiness completions of the data and of the FIN are both reaped
+ * before the read: the short read of "abc" must not forget the EOF, and a
+ * read after EOF gives EOF again (before, each waited forever: -ETIME).
+ */
+struct eof_peer {
+	int fd;
+	int got_x;
+};
+
+static void *eof_peer(void *arg)
+{
+	struct eof_peer *p = arg;
+
+	usleep(20000);
+	if (send(p->fd, "x", 1, MSG_NOSIGNAL) != 1)
+		return NULL;
+	while (!__atomic_load_n(&p->got_x, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	if (send(p->fd, "abc", 3, MSG_NOSIGNAL) == 3)
+		shutdown(p->fd, SHUT_WR);
+	return NULL;
+}
+
+struct eof_reader {
+	struct asyncrt_co co;
+	struct asyncrt_io io;
+	struct asyncrt_timeout to;
+	struct asyncrt_sleep nap;
+	struct asyncrt_socket *s;
+	struct eof_peer *peer;
+	char buf[8];
+	long r[4], n;
+};
+
+static enum asyncrt_poll eof_reader(struct asyncrt_cx *cx, void *state, long *res)
+{
+	struct eof_reader *t = state;
+
+	asyncrt_co_begin(&t->co);
+	/* Nothing there yet: this read arms the POLLIN entry. */
+	asyncrt_sock_read_init(&t->io, t->s, t->buf, sizeof(t->buf));
+	asyncrt_co_await(&t->co, asyncrt_io_poll(&t->io, cx, &t->r[0]));
+	__atomic_store_n(&t->peer->got_x, 1, __ATOMIC_RELEASE);
+	asyncrt_sleep_init(&t->nap, 50 * MS);
+	asyncrt_co_await(&t->co, asyncrt_sleep_poll(&t->nap, cx, &t->n));
+	asyncrt_sock_read_init(&t->io, t->s, t->buf, sizeof(t->buf));
+	asyncrt_co_await(&t->co, asyncrt_io_poll(&t->io, cx, &t->r[1]));
+	asyncrt_sock_read_init(&t->io, t->s, t->buf + 3, sizeof(t->buf) - 3);
+	asyncrt_timeout_init(&t->to, &t->io.fut, 1000 * MS);
+	asyncrt_co_await(&t->co, asyncrt_timeout_poll(&t->to, cx, &t->r[2]));
+	asyncrt_sock_read_init(&t->io, t->s, t->buf + 3, sizeof(t->buf) - 3);
+	asyncrt_timeout_init(&t->to, &t->io.fut, 1000 * MS);
+	asyncrt_co_await(&t->co, asyncrt_timeout_poll(&t->to, cx, &t->r[3]));
+	asyncrt_co_return(&t->co, res, 0);
+	asyncrt_co_end(&t->co, res);
+}
+
+TEST_F(sock, short_read_reaped_with_eof_keeps_the_eof)
+{
+	struct eof_peer peer = { .fd = asyncrt_socket_fd(self->s[0]) };
+	struct eof_reader t = { .s = self->s[1], .peer = &peer };
+	pthread_t th;
+	long res = -1;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, eof_peer, &peer));
+	EXPECT_EQ(0, asyncrt_block_on(self->rt, eof_reader, &t, 0, &res));
+	__atomic_store_n(&peer.got_x, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, res);
+	EXPECT_EQ(1, t.r[0]);
+	EXPECT_EQ('x', t.buf[0]);
+	EXPECT_EQ(3, t.r[1]);
+	EXPECT_EQ(0, memcmp(t.buf, "abc", 3));
+	EXPECT_EQ(0, t.r[2]);
+	EXPECT_EQ(0, t.r[3]);
+}
+
+/* The same race for read_exact: the short "abc", then the EOF: -ENODATA. */
+TEST_F(sock, read_exact_short_reaped_with_eof_gives_enodata)
+{
+	int fd = asyncrt_socket_fd(self->s[0]);
+	struct asyncrt_timeout to;
+	struct asyncrt_sleep nap;
+	struct asyncrt_io io;
+	char in[8];
+	long res = 1;
+
+	/* A read that finds nothing arms the POLLIN entry, which stays. */
+	asyncrt_sock_read_init(&io, self->s[1], in, sizeof(in));
+	asyncrt_timeout_init(&to, &io.fut, 10 * MS);
+	ASSERT_EQ(0, asyncrt_block_on_future(self->rt, &to.fut, &res));
+	ASSERT_EQ(-ETIME, res);
+	ASSERT_EQ(3, send(fd, "abc", 3, MSG_NOSIGNAL));
+	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
+	/* Both completions are reaped here, before the read. */
+	asyncrt_sleep_init(&nap, 20 * MS);
+	ASSERT_EQ(0, asyncrt_block_on_future(self->rt, &nap.op.fut, &res));
+	asyncrt_sock_read_exact_init(&io, self->s[1], in, sizeof(in));
+	asyncrt_timeout_init(&to, &io.fut, 1000 * MS);
+	ASSERT_EQ(0, asyncrt_block_on_future(self->rt, &to.fut, &res));
+	EXPECT_EQ(-ENODATA, res);
 }
 
 TEST_F(sock, bad_input)
