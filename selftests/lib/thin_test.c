@@ -3,7 +3,8 @@
  * Description: the thin layer's every function against the module: each
  * prep helper fills exactly the fields its opcode takes, batch reaping,
  * submit-and-wait with a timeout, the opcode probe agreeing with setup's
- * features, wait queue creation, and bad input: NULL, oversized counts, and
+ * features, a wait with the CQ all reserved (it waits, no -EBUSY), wait
+ * queue creation, and bad input: NULL, oversized counts, and
  * a closed ring (no crash, NULL from the hot path, -EBADF from the rest).
  */
 #include <errno.h>
@@ -232,6 +233,43 @@ TEST_F(thin, sleep_and_cancel_through_the_ring)
 		got++;
 	}
 	EXPECT_EQ(1, cancelled);
+}
+
+/*
+ * Every CQ slot is reserved by a SLEEP in flight, so the kernel accepts no
+ * entry: waiting with one prepared must still wait, for the first SLEEP,
+ * not return the submission's -EBUSY at once.
+ */
+TEST(wait_cqe_with_the_cq_reserved_still_waits)
+{
+	struct asyncrt_params p = { .sq_entries = 16, .cq_entries = 32 };
+	struct asyncrt_ring ring;
+	struct asyncrt_cqe *cqe;
+	unsigned int i;
+	uint32_t ops;
+	int ret;
+
+	ASSERT_EQ(0, asyncrt_probe_ops(&ops));
+	if (!(ops & ASYNCRT_OP_BIT(ASYNCRT_OP_SLEEP)))
+		SKIP(return, "the module lacks SLEEP (not implemented yet)");
+	ret = asyncrt_ring_init_params(&ring, &p);
+	ASSERT_EQ(0, ret) TH_LOG("ring init: %s", asyncrt_strerror_hint(ret));
+	ASSERT_EQ(32, ring.cq.entries);
+	if (ring.max_inflight < 32)
+		SKIP(asyncrt_ring_exit(&ring); return, "max_inflight %u < 32", ring.max_inflight);
+	for (i = 0; i < 32; i++) {
+		asyncrt_prep_sleep(asyncrt_get_sqe(&ring), (100 + i) * 1000000ULL,
+				   ASYNCRT_CLOCK_MONOTONIC, 0, i);
+		if (i % 16 == 15)
+			ASSERT_EQ(16, asyncrt_submit(&ring));
+	}
+	asyncrt_prep_nop(asyncrt_get_sqe(&ring), 99);
+	ret = asyncrt_wait_cqe(&ring, &cqe);
+	ASSERT_EQ(0, ret) TH_LOG("wait_cqe: %s", asyncrt_strerror_hint(ret));
+	EXPECT_EQ(0, cqe->user_data);
+	EXPECT_EQ(0, cqe->res);
+	asyncrt_cqe_seen(&ring, cqe);
+	asyncrt_ring_exit(&ring);
 }
 
 TEST_F(thin, wq_create_gives_a_new_fd)
