@@ -97,7 +97,7 @@ long asyncrt_io_try(struct asyncrt_io *io, unsigned int flags)
 			io->done += n;
 			if ((flags & ASYNCRT_TRY_STREAM) && (size_t)n < want &&
 			    io->done < io->len)
-				return -EAGAIN;
+				return ASYNCRT_TRY_DRAINED;
 			continue;
 		case ASYNCRT_IO_WRITE_ALL:
 			if (io->done == io->len)

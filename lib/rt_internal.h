@@ -273,6 +273,8 @@ void asyncrt_task_free(struct asyncrt_task *t);
 /* net.c */
 #define ASYNCRT_TRY_STREAM	(1U << 0)	/* a short read means drained */
 #define ASYNCRT_TRY_SOCK	(1U << 1)	/* a socket: recv(), not read() */
+/* read_exact's short read on a stream: drained, but EOF or an error may follow. */
+#define ASYNCRT_TRY_DRAINED	(-EINPROGRESS)
 long asyncrt_io_try(struct asyncrt_io *io, unsigned int flags);
 enum asyncrt_poll asyncrt_io_poll_fd(struct asyncrt_io *io, struct asyncrt_cx *cx, long *res);
 void asyncrt_io_init(struct asyncrt_io *io, uint8_t kind, int fd, void *buf, size_t len);
@@ -300,7 +302,7 @@ static inline uint32_t asyncrt_io_events(const struct asyncrt_io *io)
  * inline, as a readiness completion wakes the socket's reader from
  * rt_complete() without a call.
  */
-#define ASYNCRT_SOCK_IN		(POLLIN | POLLERR | POLLHUP)
+#define ASYNCRT_SOCK_IN		(POLLIN | POLLRDHUP | POLLERR | POLLHUP)
 #define ASYNCRT_SOCK_OUT	(POLLOUT | POLLERR | POLLHUP)
 
 static inline uint32_t asyncrt_io_ready_mask(const struct asyncrt_io *io)

@@ -10,8 +10,10 @@
  * socket reports writability each time its peer reads: kept armed, POLLOUT
  * would cost a completion per message that nobody waits for.) An operation
  * tries its system call only while its direction is marked ready; a call
- * that would block (or, on a stream, a read that comes back short) clears
- * the mark, and the future waits on the socket:
+ * that would block clears the mark, and the future waits on the socket. On
+ * a stream, a read that comes back short clears only POLLIN: an EOF
+ * (POLLRDHUP, POLLHUP) or error reaped with the data stays marked, as it
+ * gets no later wake-up.
  *
  *                 ready bit set ──try──> done ──> READY
  *                      ^         └─EAGAIN / short read: clear bit
@@ -203,7 +205,8 @@ static ASYNCRT_COLD int sock_arm(struct asyncrt_socket *sock, struct asyncrt_rt 
 		asyncrt_prep_poll(sqe, sock->fd, POLLOUT, 0, asyncrt_sock_ud(sock, 1));
 		sock->oslot = 1;
 	} else {
-		asyncrt_prep_poll(sqe, sock->fd, POLLIN, ASYNCRT_POLL_MULTI,
+		/* POLLRDHUP: a peer's FIN is readable, even after a short read cleared POLLIN. */
+		asyncrt_prep_poll(sqe, sock->fd, POLLIN | POLLRDHUP, ASYNCRT_POLL_MULTI,
 				  asyncrt_sock_ud(sock, 0));
 		sock->slot = 1;
 	}
@@ -283,10 +286,14 @@ static ASYNCRT_NOINLINE enum asyncrt_poll sock_io_poll(struct asyncrt_io *io,
 			sock->ready &= ~mask;
 			continue;
 		}
+		if (r == ASYNCRT_TRY_DRAINED) {
+			sock->ready &= ~POLLIN;
+			continue;
+		}
 		/* A short read on a stream drained it: skip the failing read. */
 		if (io->kind == ASYNCRT_IO_READ && (sock->io_flags & ASYNCRT_TRY_STREAM) &&
 		    r > 0 && (size_t)r < io->len)
-			sock->ready &= ~mask;
+			sock->ready &= ~POLLIN;
 		break;
 	}
 	sock_io_unhook(io);
@@ -326,10 +333,14 @@ static ASYNCRT_NOINLINE enum asyncrt_poll sock_read(struct asyncrt_io *io,
 		n = read(sock->fd, io->buf, io->len);
 	if (n < 0)
 		return sock_io_fail(io, cx, res, ASYNCRT_SOCK_IN);
-	/* A short read on a stream drained it: skip the failing read. */
+	/*
+	 * A short read on a stream drained it: skip the failing read. Only
+	 * POLLIN: an EOF or error reaped with the data's completion is
+	 * permanent and gets no further wake-up, and EOF itself clears nothing.
+	 */
 	sock = io->s.sock;
-	if ((size_t)n < io->len && (sock->io_flags & ASYNCRT_TRY_STREAM))
-		sock->ready &= ~ASYNCRT_SOCK_IN;
+	if (n > 0 && (size_t)n < io->len && (sock->io_flags & ASYNCRT_TRY_STREAM))
+		sock->ready &= ~POLLIN;
 	*res = n;
 	return ASYNCRT_READY;
 }
