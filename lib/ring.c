@@ -174,8 +174,12 @@ int asyncrt_submit_and_wait(struct asyncrt_ring *ring, unsigned int wait_nr)
 
 	if (ret)
 		return ret;
-	return asyncrt_enter(ring, asyncrt_sq_flush(ring), wait_nr,
-			     wait_nr ? ASYNCRT_ENTER_GETEVENTS : 0, 0);
+	ret = asyncrt_enter(ring, asyncrt_sq_flush(ring), wait_nr,
+			    wait_nr ? ASYNCRT_ENTER_GETEVENTS : 0, 0);
+	/* Nothing fit, so the kernel skipped the wait: wait without submitting. */
+	if (ret == -EBUSY && wait_nr)
+		ret = asyncrt_enter(ring, 0, wait_nr, ASYNCRT_ENTER_GETEVENTS, 0);
+	return ret;
 }
 
 /*
@@ -216,6 +220,7 @@ int asyncrt_wait_cqe_timeout(struct asyncrt_ring *ring, struct asyncrt_cqe **cqe
 {
 	uint64_t deadline = 0, wait = 0, now;
 	int ret = asyncrt_ring_usable(ring);
+	uint32_t flags;
 
 	if (ret)
 		return ret;
@@ -238,9 +243,16 @@ int asyncrt_wait_cqe_timeout(struct asyncrt_ring *ring, struct asyncrt_cqe **cqe
 				return -ETIME;
 			wait = deadline - now;
 		}
-		ret = asyncrt_enter(ring, asyncrt_sq_flush(ring), 1,
-				    ASYNCRT_ENTER_GETEVENTS |
-				    (timeout_ns ? ASYNCRT_ENTER_TIMEOUT : 0), wait);
+		flags = ASYNCRT_ENTER_GETEVENTS | (timeout_ns ? ASYNCRT_ENTER_TIMEOUT : 0);
+		ret = asyncrt_enter(ring, asyncrt_sq_flush(ring), 1, flags, wait);
+		/*
+		 * -EBUSY: the kernel could accept none of the pending
+		 * entries (the CQ is all reserved, or max_inflight reached)
+		 * and skipped the wait. Reaping is what makes room: wait
+		 * without submitting, as submit_and_wait_timeout() does.
+		 */
+		if (ret == -EBUSY)
+			ret = asyncrt_enter(ring, 0, 1, flags, wait);
 		if (ret == -EINTR) {
 			*cqe = asyncrt_peek_cqe(ring);
 			return *cqe ? 0 : -EINTR;
