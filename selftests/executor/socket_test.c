@@ -12,7 +12,9 @@
  * completions per round trip, not four); a POLL ended from outside
  * (CANCEL_ALL) is armed again; datagram sockets keep message boundaries
  * and readiness across short reads; pipes; a short read whose completion
- * was reaped with the EOF's keeps the EOF (read and read_exact); bad input.
+ * was reaped with the EOF's keeps the EOF (read and read_exact); a writer
+ * woken, then closed on by another task before it runs, gets -EBADF; bad
+ * input.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -782,6 +784,135 @@ TEST_F(sock, read_exact_short_reaped_with_eof_gives_enodata)
 	asyncrt_timeout_init(&to, &io.fut, 1000 * MS);
 	ASSERT_EQ(0, asyncrt_block_on_future(self->rt, &to.fut, &res));
 	EXPECT_EQ(-ENODATA, res);
+}
+
+/*
+ * A writer woken by POLLOUT, whose socket another task closes before the
+ * writer runs (both completions in one reap, the closer's first): the
+ * writer must get -EBADF, never touch the freed socket nor send() to the
+ * socket that reuses its memory and fd (before: it wrote to that one).
+ */
+struct close_race {
+	struct asyncrt_socket *s;	/* the socket both wait on */
+	struct asyncrt_socket *reuse;	/* opened by the closer after close */
+	int reuse_peer;
+	int w_done_first;		/* the writer ran before the closer */
+	long w_res, k_res;
+};
+
+struct race_writer {
+	struct asyncrt_co co;
+	struct asyncrt_io io;
+	struct close_race *cr;
+	char buf[64];
+};
+
+static enum asyncrt_poll race_writer(struct asyncrt_cx *cx, void *state, long *res)
+{
+	struct race_writer *w = state;
+
+	asyncrt_co_begin(&w->co);
+	asyncrt_sock_write_all_init(&w->io, w->cr->s, w->buf, sizeof(w->buf));
+	asyncrt_co_await(&w->co, asyncrt_io_poll(&w->io, cx, &w->cr->w_res));
+	asyncrt_co_return(&w->co, res, 0);
+	asyncrt_co_end(&w->co, res);
+}
+
+struct race_closer {
+	struct asyncrt_co co;
+	struct asyncrt_op poll;
+	struct close_race *cr;
+	long r;
+};
+
+static enum asyncrt_poll race_closer(struct asyncrt_cx *cx, void *state, long *res)
+{
+	struct race_closer *k = state;
+	struct close_race *cr = k->cr;
+	int sv[2];
+
+	asyncrt_co_begin(&k->co);
+	asyncrt_poll_init(&k->poll, asyncrt_socket_fd(cr->s), POLLOUT);
+	asyncrt_co_await(&k->co, asyncrt_op_poll(&k->poll, cx, &k->r));
+	cr->w_done_first = cr->w_res != 1;
+	cr->k_res = asyncrt_socket_close(cr->s);
+	/* The freed memory and fd number are taken again at once. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) ||
+	    asyncrt_socket_open(cx->rt, sv[0], &cr->reuse))
+		asyncrt_co_return(&k->co, res, -EIO);
+	cr->reuse_peer = sv[1];
+	asyncrt_co_return(&k->co, res, 0);
+	asyncrt_co_end(&k->co, res);
+}
+
+static void *drain_peer(void *arg)
+{
+	char buf[4096];
+	int fd = *(int *)arg;
+
+	usleep(50000);
+	while (recv(fd, buf, sizeof(buf), 0) > 0)
+		;
+	return NULL;
+}
+
+struct close_race_main {
+	struct asyncrt_co co;
+	struct close_race *cr;
+	struct asyncrt_task *h[2];
+	struct asyncrt_join j;
+	int i;
+	long r;
+};
+
+static enum asyncrt_poll close_race_main(struct asyncrt_cx *cx, void *state, long *res)
+{
+	struct close_race_main *m = state;
+	struct race_writer w = { .cr = m->cr };
+	struct race_closer k = { .cr = m->cr };
+
+	asyncrt_co_begin(&m->co);
+	/*
+	 * The writer's POLLOUT is armed first; the kernel wakes a wait
+	 * queue's entries last-armed first, so the closer's completion comes
+	 * first and the closer runs first.
+	 */
+	if (asyncrt_spawn(cx->rt, race_writer, &w, sizeof(w), &m->h[0]) ||
+	    asyncrt_spawn(cx->rt, race_closer, &k, sizeof(k), &m->h[1]))
+		asyncrt_co_return(&m->co, res, -ENOMEM);
+	for (m->i = 0; m->i < 2; m->i++) {
+		asyncrt_join_init(&m->j, m->h[m->i]);
+		asyncrt_co_await(&m->co, asyncrt_join_poll(&m->j, cx, &m->r));
+		if (m->r)
+			asyncrt_co_return(&m->co, res, m->r);
+	}
+	asyncrt_co_return(&m->co, res, 0);
+	asyncrt_co_end(&m->co, res);
+}
+
+TEST_F(sock, writer_woken_then_closed_by_another_task_gets_ebadf)
+{
+	struct close_race cr = { .s = self->s[0], .w_res = 1 };
+	struct close_race_main m = { .cr = &cr };
+	int peer = asyncrt_socket_fd(self->s[1]);
+	char buf[4096];
+	pthread_t th;
+	long res = -1;
+
+	memset(buf, 'f', sizeof(buf));
+	while (send(asyncrt_socket_fd(self->s[0]), buf, sizeof(buf), MSG_NOSIGNAL) > 0)
+		;
+	ASSERT_EQ(0, pthread_create(&th, NULL, drain_peer, &peer));
+	EXPECT_EQ(0, asyncrt_block_on(self->rt, close_race_main, &m, 0, &res));
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, res);
+	EXPECT_EQ(0, cr.k_res);
+	ASSERT_FALSE(cr.w_done_first) TH_LOG("the writer ran first: no race");
+	EXPECT_EQ(-EBADF, cr.w_res);
+	/* Nothing reached the socket that reused the memory. */
+	EXPECT_EQ(-1, recv(cr.reuse_peer, buf, sizeof(buf), 0));
+	EXPECT_EQ(EAGAIN, errno);
+	close(cr.reuse_peer);
 }
 
 TEST_F(sock, bad_input)
