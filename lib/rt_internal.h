@@ -200,6 +200,7 @@ struct asyncrt_socket {
 	uint32_t ready;
 	uint32_t slot;			/* 1 while the POLLIN entry is armed */
 	uint32_t oslot;			/* 1 while the POLLOUT oneshot is */
+	uint32_t woken;			/* futures woken, not yet polled or dropped */
 	int32_t err;			/* the POLL could not stay armed: why */
 	uint8_t io_flags;		/* ASYNCRT_TRY_* for asyncrt_io_try() */
 	uint8_t closed;
@@ -310,8 +311,17 @@ static inline uint32_t asyncrt_io_ready_mask(const struct asyncrt_io *io)
 	return asyncrt_io_events(io) == POLLOUT ? ASYNCRT_SOCK_OUT : ASYNCRT_SOCK_IN;
 }
 
-/* Unhook every future on the stack @head and wake its task. */
-static inline void asyncrt_sock_wake_list(struct asyncrt_link **head)
+/* io->waiting on a registered socket: hooked on its waiters, or woken from them. */
+#define ASYNCRT_IO_HOOKED	1
+#define ASYNCRT_IO_WOKEN	2
+
+/*
+ * Unhook every future on the stack @head and wake its task. Each still
+ * points at @sock until its next poll or drop: counted in sock->woken, so
+ * that a close in between does not free the socket under it.
+ */
+static inline void asyncrt_sock_wake_list(struct asyncrt_socket *sock,
+					  struct asyncrt_link **head)
 {
 	struct asyncrt_link *l = *head;
 
@@ -322,7 +332,8 @@ static inline void asyncrt_sock_wake_list(struct asyncrt_link **head)
 		struct asyncrt_io *io = asyncrt_container_of(l, struct asyncrt_io, s.wait);
 
 		l = l->next;
-		io->waiting = 0;
+		io->waiting = ASYNCRT_IO_WOKEN;
+		sock->woken++;
 		/* Hooked means parked on a live task: only queued can stop the wake. */
 		__asyncrt_wake_live(io->fut.task);
 	} while (l);
@@ -331,9 +342,9 @@ static inline void asyncrt_sock_wake_list(struct asyncrt_link **head)
 static inline void asyncrt_sock_wake(struct asyncrt_socket *sock, uint32_t bits)
 {
 	if (bits & ASYNCRT_SOCK_IN)
-		asyncrt_sock_wake_list(&sock->waiters);
+		asyncrt_sock_wake_list(sock, &sock->waiters);
 	if (bits & ASYNCRT_SOCK_OUT)
-		asyncrt_sock_wake_list(&sock->owaiters);
+		asyncrt_sock_wake_list(sock, &sock->owaiters);
 }
 
 /* socket.c */

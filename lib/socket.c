@@ -30,7 +30,9 @@
  * waiters are woken and the next wait arms it again, or reports the error.
  * Close closes the fd, detaches the waiters (their next poll gives -EBADF)
  * and cancels the entries in flight; the socket's memory stays until their
- * terminal completions, so a late completion never finds freed memory.
+ * terminal completions, so a late completion never finds freed memory, and
+ * until every future woken but not yet polled (sock->woken) has been polled
+ * or dropped, as each still points at it and then gives -EBADF.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -135,8 +137,10 @@ int asyncrt_socket_close(struct asyncrt_socket *sock)
 		ret = -errno;
 	sock->fd = -1;
 	sock->closed = 1;
+	/* A woken future still points at it: the last one frees it. */
 	if (!sock->slot && !sock->oslot) {
-		sock_free(sock);
+		if (!sock->woken)
+			sock_free(sock);
 		return ret;
 	}
 	if (sock->slot)
@@ -179,7 +183,7 @@ void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, int 
 		rt->m.ops_inflight--;
 	}
 	if (sock->closed) {
-		if (!sock->slot && !sock->oslot)
+		if (!sock->slot && !sock->oslot && !sock->woken)
 			sock_free(sock);
 		return;
 	}
@@ -224,10 +228,31 @@ static inline enum asyncrt_poll sock_io_wait(struct asyncrt_io *io, struct async
 	if (!io->waiting) {
 		io->s.wait.next = *head;
 		*head = &io->s.wait;
-		io->waiting = 1;
+		io->waiting = ASYNCRT_IO_HOOKED;
 	}
 	__asyncrt_future_park(&io->fut, cx);
 	return ASYNCRT_PENDING;
+}
+
+/*
+ * @io's first poll or drop since a wake-up: it no longer holds its socket.
+ * On a socket closed meanwhile it gets -EBADF, and the last frees it.
+ */
+static ASYNCRT_COLD void sock_io_woken_closed(struct asyncrt_io *io)
+{
+	struct asyncrt_socket *sock = io->s.sock;
+
+	io->s.sock = NULL;
+	if (!sock->slot && !sock->oslot && !sock->woken)
+		sock_free(sock);
+}
+
+static inline void sock_io_unwake(struct asyncrt_io *io)
+{
+	io->waiting = 0;
+	io->s.sock->woken--;
+	if (io->s.sock->closed)
+		sock_io_woken_closed(io);
 }
 
 /* Still hooked (it is being dropped, or woken by another future): leave the stack. */
@@ -246,7 +271,9 @@ static ASYNCRT_COLD void sock_io_leave(struct asyncrt_io *io)
 /* @io is done waiting: off its socket's waiters and its task. */
 static inline void sock_io_unhook(struct asyncrt_io *io)
 {
-	if (io->waiting)
+	if (io->waiting == ASYNCRT_IO_WOKEN)
+		sock_io_unwake(io);
+	else if (io->waiting)
 		sock_io_leave(io);
 	__asyncrt_future_unpark(&io->fut);
 }
@@ -377,6 +404,8 @@ enum asyncrt_poll asyncrt_io_poll(struct asyncrt_io *io, struct asyncrt_cx *cx, 
 
 	if (!io->on_sock)
 		return asyncrt_io_poll_fd(io, cx, res);
+	if (io->waiting == ASYNCRT_IO_WOKEN)
+		sock_io_unwake(io);
 	sock = io->s.sock;
 	if (sock) {
 		if (io->kind == ASYNCRT_IO_READ) {
