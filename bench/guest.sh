@@ -399,6 +399,63 @@ if [ -n "$only" ] && want trace; then
 	grep -v '^#' $t/trace | tail -n 3000 | sed 's/^/T /'
 fi
 
+# Not run by default: the scheduler's and system calls' view of the
+# wake-up ping-pong, asyncrt and futex, threads and processes, alternated
+# (asyncrt.only=waketrace; bench/waketrace.py splits each half round trip
+# into the wake-up's latency and the woken side's work up to its own wake).
+# Timestamps are TSC cycles: microseconds would blur a 1 us difference.
+if [ -n "$only" ] && want waketrace; then
+	t=/sys/kernel/debug/tracing
+	n=${WAKETRACE_N:-2000}
+	echo 16384 > $t/buffer_size_kb
+	echo x86-tsc > $t/trace_clock
+	dmesg | grep -o 'tsc: Detected [0-9.]* MHz' | head -n 1 | sed 's/^/W tsc /'
+	for e in sched/sched_waking sched/sched_switch raw_syscalls/sys_enter \
+		raw_syscalls/sys_exit; do
+		echo 'comm == "wake"' > $t/events/$e/filter
+		echo 1 > $t/events/$e/enable
+	done
+	# A switch to or from the idle task is the other half of a wake-up.
+	echo 'prev_comm == "wake" || next_comm == "wake"' > $t/events/sched/sched_switch/filter
+	for r in 1 2; do
+		for m in thread process; do
+			for impl in asyncrt futex; do
+				[ $r = 2 ] && impl=$([ $impl = asyncrt ] && echo futex || echo asyncrt)
+				say "waketrace: $impl $m, $n round trips, rep $r"
+				echo > $t/trace
+				echo 1 > $t/tracing_on
+				./wake $impl $m $n >/dev/null
+				echo 0 > $t/tracing_on
+				grep -v '^#' $t/trace | sed "s/^/W $impl $m $r /"
+			done
+		done
+	done
+	for e in sched/sched_waking sched/sched_switch raw_syscalls/sys_enter \
+		raw_syscalls/sys_exit; do
+		echo 0 > $t/events/$e/enable
+		echo 0 > $t/events/$e/filter
+	done
+	echo local > $t/trace_clock
+fi
+
+# Not run by default: the kernel's call graph of wake-up ping-pongs between
+# threads, asyncrt's ENTER and futex's calls (asyncrt.only=wakegraph).
+if [ -n "$only" ] && want wakegraph; then
+	t=/sys/kernel/debug/tracing
+	for impl in asyncrt futex; do
+		say "function graph of wake-up ping-pong, $impl"
+		echo 0 > $t/tracing_on
+		echo > $t/trace
+		echo function_graph > $t/current_tracer
+		echo __x64_sys_ioctl __x64_sys_futex > $t/set_graph_function
+		echo 1 > $t/tracing_on
+		./wake $impl thread 20 >/dev/null
+		echo 0 > $t/tracing_on
+		grep -v '^#' $t/trace | tail -n 6000 | sed "s/^/G $impl /"
+	done
+	echo nop > $t/current_tracer
+fi
+
 # Not run by default: the kernel's call graph of a few batch-16 NOP round
 # trips, each side (asyncrt.only=nopgraph), to compare the ENTER paths.
 if [ -n "$only" ] && want nopgraph; then
