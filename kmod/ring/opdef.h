@@ -132,6 +132,7 @@ void art_wait_op_drop(struct art_op *op, long res);
 int art_wait_bare(struct art_ring *ring, const struct art_sqe *sqe);
 bool art_waitq_file_ok(const struct file *file);
 int art_wake_prep(const struct art_sqe *sqe);
+long art_wake_submit(struct art_ring *ring, const struct art_sqe *sqe);
 long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe,
 		    struct file *file);
 int art_notify_prep(const struct art_sqe *sqe);

@@ -434,7 +434,7 @@ static void art_cq_batch_add(struct art_ring *ring, struct art_cq_batch *b,
 }
 
 /* Write one CQE at the tail; the caller publishes. */
-static void art_cq_write(struct art_ring *ring, u64 user_data, s32 res, u32 flags)
+static __always_inline void art_cq_write(struct art_ring *ring, u64 user_data, s32 res, u32 flags)
 	__must_hold(&ring->cq_lock)
 {
 	struct asyncrt_cqe *cqe = &ring->cqes[ring->cq_tail & (ring->cq_entries - 1)];
@@ -457,11 +457,15 @@ void art_ring_wake_waiters(struct art_ring *ring)
 	 * the one in prepare_to_wait() and poll_wait().
 	 */
 	smp_mb();
-	rcu_read_lock();
+	/*
+	 * The waiter's task_struct is freed after a grace period, which
+	 * waits for preemption-disabled readers too: no call on the way.
+	 */
+	rcu_read_lock_sched();
 	task = READ_ONCE(ring->waiter);
 	if (task)
 		wake_up_process(task);
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	/*
 	 * Lockless: a sleeper there is seen, thanks to the barrier above.
 	 * EPOLL_URING_WAKE, which epoll passes on, tells a POLL of an epoll
@@ -499,7 +503,8 @@ void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags)
  * a lockless reader of the in-flight count may see it twice, never zero
  * times.
  */
-void art_ring_post_early_locked(struct art_ring *ring, struct art_op *op)
+static __always_inline void __art_ring_post_early(struct art_ring *ring,
+						  struct art_op *op)
 	__must_hold(&ring->cq_lock)
 {
 	struct art_early_op *e = container_of(op, struct art_early_op, op);
@@ -515,6 +520,12 @@ void art_ring_post_early_locked(struct art_ring *ring, struct art_op *op)
 	this_cpu_inc(art_ring_completed);
 	this_cpu_inc(art_ring_early);
 	art_cq_publish(ring);
+}
+
+void art_ring_post_early_locked(struct art_ring *ring, struct art_op *op)
+	__must_hold(&ring->cq_lock)
+{
+	__art_ring_post_early(ring, op);
 }
 
 /* @n ops posted early were freed (or are about to be): they stop counting. */
@@ -560,15 +571,13 @@ void art_ring_early_done(struct art_ring *ring, struct art_op *op)
  *
  * Bare WAITs (op.h) have no task: we free them here, in any case.
  */
-static void art_ring_reap(struct art_ring *ring, bool guest)
+static void __art_ring_reap(struct art_ring *ring, bool guest)
 {
 	struct art_task *run[ART_REAP_RUN], *t;
 	struct art_early_op *e, *tmp;
 	unsigned int n = 0, i;
 	LIST_HEAD(bare);
 
-	if (list_empty_careful(&ring->early_list))
-		return;
 	spin_lock_irq(&ring->cq_lock);
 	list_for_each_entry_safe(e, tmp, &ring->early_list, node) {
 		if (art_op_bare(&e->op)) {
@@ -589,12 +598,20 @@ static void art_ring_reap(struct art_ring *ring, bool guest)
 		art_ring_free_bare(ring, &bare);
 }
 
+/* Inline: an ENTER asks up to three times, and the list is usually empty. */
+static __always_inline void art_ring_reap(struct art_ring *ring, bool guest)
+{
+	if (!list_empty_careful(&ring->early_list))
+		__art_ring_reap(ring, guest);
+}
+
 void art_ring_post_early(struct art_ring *ring, struct art_op *op)
 {
 	unsigned long irqflags;
 
 	spin_lock_irqsave(&ring->cq_lock, irqflags);
-	art_ring_post_early_locked(ring, op);
+	/* Inline: this is the waker's critical path (art_wake_submit()). */
+	__art_ring_post_early(ring, op);
 	spin_unlock_irqrestore(&ring->cq_lock, irqflags);
 	art_ring_wake_waiters(ring);
 }
@@ -646,18 +663,22 @@ void art_ring_unpark(struct art_ring *ring, struct art_held *held)
  * again. An op on the list has not been dropped (drop unparks it under
  * cq_lock), so its task is alive here.
  */
-static void art_ring_kick_held(struct art_ring *ring)
+static void __art_ring_kick_held(struct art_ring *ring)
 {
 	struct art_held *held, *tmp;
 
-	if (list_empty_careful(&ring->held))
-		return;
 	spin_lock_irq(&ring->cq_lock);
 	list_for_each_entry_safe(held, tmp, &ring->held, node) {
 		list_del_init(&held->node);
 		art_wake(art_op_task(held->op));
 	}
 	spin_unlock_irq(&ring->cq_lock);
+}
+
+static __always_inline void art_ring_kick_held(struct art_ring *ring)
+{
+	if (!list_empty_careful(&ring->held))
+		__art_ring_kick_held(ring);
 }
 
 #define ART_SQE_PIN(ours, theirs) \
@@ -788,6 +809,11 @@ static void art_ring_submit_one(struct art_ring *ring, struct art_sqe *c,
 			res = -EINVAL;
 		goto post;
 	}
+	/* The start of a wake-up's critical path: one direct call. */
+	if (c->opcode == ASYNCRT_OP_WAKE) {
+		res = art_wake_submit(ring, c);
+		goto post;
+	}
 	def = art_opdef(c->opcode);
 	if (unlikely(!def)) {
 		res = -EINVAL;
@@ -912,7 +938,9 @@ static int art_ring_submit(struct art_ring *ring, u32 to_submit, bool *guest)
 	struct art_cq_batch batch;
 	bool full = false;
 
-	mutex_lock(&ring->submit_lock);
+	/* Uncontended (one submitter per ring), without might_sleep()'s call. */
+	if (!mutex_trylock(&ring->submit_lock))
+		mutex_lock(&ring->submit_lock);
 	/* Pairs with userspace's release store of sq_tail after filling. */
 	tail = smp_load_acquire(&ring->rings->sq_tail);
 	avail = min(tail - ring->sq_head, ring->sq_entries);
