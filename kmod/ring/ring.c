@@ -113,6 +113,8 @@ void art_ring_free(struct art_ring *ring)
 	if (ring->rt)
 		art_rt_destroy(ring->rt);
 	art_tq_exit(ring);
+	if (ring->wake_file)
+		fput(ring->wake_file);
 	kfree(ring->bare_spare);
 	kvfree(ring->chain);
 	kvfree(ring->ops);

@@ -105,6 +105,9 @@ struct art_ring {
 	/* The runtime every entry of this instance runs on. */
 	struct art_runtime *rt;
 
+	/* The queue the last WAKE alone woke, referenced (waitq.c). */
+	struct file *wake_file;		/* under submit_lock */
+
 	/* A freed bare WAIT kept for the next one (op.h): no slab round trip. */
 	struct art_wait_op *bare_spare;
 

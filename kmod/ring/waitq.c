@@ -21,6 +21,7 @@
  * takes the wake.
  */
 #include <linux/anon_inodes.h>
+#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
@@ -370,6 +371,38 @@ long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe,
 }
 
 /*
+ * The queue a WAKE's fd names. A ping-pong wakes the same queue every
+ * time, and in a threaded process fdget() is a lookup plus two atomics on
+ * a count that the peer's CPU writes too: so the instance keeps the last
+ * queue woken, with a reference, and uses it while the fd table still
+ * maps the fd to it. The table is freed after a grace period, and the
+ * reference keeps the queue alive (past its fd's close, until another
+ * queue takes its place or the instance goes). Under submit_lock.
+ */
+static struct art_waitq *art_wake_target(struct art_ring *ring, int fd)
+{
+	struct file *file = ring->wake_file, *old;
+	bool hit = false;
+
+	lockdep_assert_held(&ring->submit_lock);
+	if (file) {
+		rcu_read_lock_sched();
+		hit = files_lookup_fd_raw(current->files, fd) == file;
+		rcu_read_unlock_sched();
+	}
+	if (likely(hit))
+		return file->private_data;
+	file = art_waitq_fget(fd);
+	if (IS_ERR(file))
+		return ERR_CAST(file);
+	old = ring->wake_file;
+	ring->wake_file = file;
+	if (old)
+		fput(old);
+	return file->private_data;
+}
+
+/*
  * A WAKE alone, from the submission path: what the opcode table's prep,
  * file_ok and issue do, in one direct call. Under TCG every call and every
  * indirect branch is a lookup, and this is the critical path of a wake-up
@@ -377,7 +410,7 @@ long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe,
  */
 long art_wake_submit(struct art_ring *ring, const struct art_sqe *sqe)
 {
-	struct fd f;
+	struct art_waitq *wq;
 	long res;
 
 	if (sqe->flags & ASYNCRT_SQE_TIMEOUT)
@@ -385,15 +418,10 @@ long art_wake_submit(struct art_ring *ring, const struct art_sqe *sqe)
 	res = art_wake_prep(sqe);
 	if (res)
 		return res;
-	f = fdget(sqe->fd);
-	if (!fd_file(f))
-		return -EBADF;
-	if (art_waitq_file_ok(fd_file(f)))
-		res = art_wake_queue(fd_file(f)->private_data, sqe->arg2);
-	else
-		res = -EINVAL;
-	fdput(f);
-	return res;
+	wq = art_wake_target(ring, sqe->fd);
+	if (IS_ERR(wq))
+		return PTR_ERR(wq);
+	return art_wake_queue(wq, sqe->arg2);
 }
 
 int art_notify_prep(const struct art_sqe *sqe)

@@ -242,6 +242,44 @@ TEST_F(wq, bad_fds)
 }
 
 /*
+ * The instance keeps the queue its last WAKE woke, to skip the fd lookup's
+ * atomics (art_wake_target(), kmod/ring/waitq.c): a WAKE must still act on
+ * what its fd names now. Here the fd number is closed and reused, by
+ * another queue, by nothing, and by a file that is not a queue.
+ */
+TEST_F(wq, wake_follows_its_fd_not_the_queue_woken_last)
+{
+	struct asyncrt_cqe cqe;
+	int fd = self->wq, again;
+
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, fd, 0, 1);
+	EXPECT_EQ(0, run1(&self->ring, NULL));
+	ASSERT_EQ(0, close(fd));
+	again = ioctl(self->ring.fd, ASYNCRT_IOC_WQ_CREATE, O_CLOEXEC);
+	ASSERT_EQ(fd, again);
+
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), fd, NULL, 0, 2);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	EXPECT_EQ(-ETIME, next_cqe(&self->ring, &cqe, 20 * MSEC));
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, fd, 0, 3);
+	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+		EXPECT_EQ(cqe.user_data == 3 ? 1 : 0, cqe.res);
+	}
+
+	ASSERT_EQ(0, close(fd));
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, fd, 0, 4);
+	EXPECT_EQ(-EBADF, run1(&self->ring, NULL));
+	ASSERT_EQ(fd, dup2(self->ring.fd, fd));
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, fd, 0, 5);
+	EXPECT_EQ(-EINVAL, run1(&self->ring, NULL));
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_NOTIFY, fd, 0, 6);
+	EXPECT_EQ(-EINVAL, run1(&self->ring, NULL));
+	/* The fixture closes it. */
+}
+
+/*
  * Linked, a WAKE is refused a file that is not a queue at submission, as
  * it is unlinked, not when it runs: it must hold no reference meanwhile.
  */
