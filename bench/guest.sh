@@ -10,7 +10,9 @@
 #   asyncrt.only=a,b           only these benchmarks (nop, kspawn, kscale,
 #                              kmem, tscale, lateness, klateness, wake,
 #                              uspawn, storm, echo, echocap, echoab, echocal;
-#                              callgrind, echogrind, trace, perf)
+#                              callgrind, echogrind, trace, perf,
+#                              waketrace, wakegraph)
+#   asyncrt.wtsys=0            waketrace: scheduler events only
 #   asyncrt.burn=N|sN          echocal's loop turns, or system calls, per
 #                              message (default s1)
 #   asyncrt.abblocks=N, asyncrt.abms=MS, asyncrt.abcaps=none,50, asyncrt.abpin=1,
@@ -410,8 +412,11 @@ if [ -n "$only" ] && want waketrace; then
 	echo 16384 > $t/buffer_size_kb
 	echo x86-tsc > $t/trace_clock
 	dmesg | grep -o 'tsc: Detected [0-9.]* MHz' | head -n 1 | sed 's/^/W tsc /'
-	for e in sched/sched_waking sched/sched_switch raw_syscalls/sys_enter \
-		raw_syscalls/sys_exit; do
+	# asyncrt.wtsys=0: the scheduler's events alone, the same number of
+	# them for both sides (futex makes twice the system calls).
+	evs="sched/sched_waking sched/sched_switch"
+	[ "$(cmd wtsys)" = 0 ] || evs="$evs raw_syscalls/sys_enter raw_syscalls/sys_exit"
+	for e in $evs; do
 		echo 'comm == "wake"' > $t/events/$e/filter
 		echo 1 > $t/events/$e/enable
 	done
@@ -430,8 +435,7 @@ if [ -n "$only" ] && want waketrace; then
 			done
 		done
 	done
-	for e in sched/sched_waking sched/sched_switch raw_syscalls/sys_enter \
-		raw_syscalls/sys_exit; do
+	for e in $evs; do
 		echo 0 > $t/events/$e/enable
 		echo 0 > $t/events/$e/filter
 	done

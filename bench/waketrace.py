@@ -11,6 +11,8 @@ median of each part of a half round trip that found its side asleep:
   return   switched in -> its system call returns to userspace
   user     -> its next system call (for futex: the FUTEX_WAKE)
   kernel   -> its sched_waking of the peer
+  run      return + user + kernel (the only split without system call
+           events, asyncrt.wtsys=0)
 
 wakeup + return + user + kernel is the half round trip's critical path.
 "tail" is what the waker does after its sched_waking until it sleeps,
@@ -24,14 +26,18 @@ import sys
 from collections import defaultdict
 
 LINE = re.compile(r'^\s*(.+?)-(\d+)\s+\[(\d+)\]\s+\S+\s+(\d+):\s+(\w+):\s*(.*)$')
-PARTS = ('wakeup', 'return', 'user', 'kernel', 'half', 'tail')
+PARTS = ('wakeup', 'run', 'return', 'user', 'kernel', 'half', 'tail')
 
 
 def parse(lines):
-    """{(impl, mode, rep): [(ts, pid, event, fields)]} and the TSC MHz."""
+    """{(impl, mode, boot.rep): [(ts, pid, event, fields)]} and the TSC MHz."""
     runs = defaultdict(list)
     mhz = None
+    boot = '1'
     for line in lines:
+        if line.startswith('@@ boot '):
+            boot = line.split()[2]
+            continue
         if not line.startswith('W '):
             continue
         if line.startswith('W tsc '):
@@ -43,17 +49,19 @@ def parse(lines):
         m = LINE.match(head[4])
         if not m:
             continue
-        comm, pid, _, ts, event, rest = m.groups()
+        comm, pid, cpu, ts, event, rest = m.groups()
         fields = dict(kv.split('=', 1) for kv in re.findall(r'(\w+=\S+)', rest))
+        fields['cpu'] = int(cpu)
         # Idle's switches to a side are kept under pid 0, never a side.
         pid = int(pid) if comm == 'wake' else 0
-        runs[(head[1], head[2], head[3])].append((int(ts), pid, event, fields))
+        runs[(head[1], head[2], boot + '.' + head[3])].append((int(ts), pid, event, fields))
     return runs, mhz
 
 
 def halves(events):
     """The parts of each half round trip whose woken side was asleep."""
     pids = {pid for _, pid, _, _ in events if pid}
+    syscalls = any(e[2] == 'sys_enter' for e in events)
     by_pid = defaultdict(list)
     for e in events:
         by_pid[e[1]].append(e)
@@ -67,7 +75,7 @@ def halves(events):
             woken = int(f.get('pid', -1))
             if woken not in by_pid or woken == waker:
                 continue
-            part = chain(by_pid[woken], t0, woken, waker)
+            part = chain(by_pid[woken], t0, f['cpu'], woken, waker, syscalls)
             if not part:
                 continue
             # The waker's tail: until it switches out.
@@ -79,10 +87,13 @@ def halves(events):
     return out
 
 
-def chain(evs, t0, woken, waker):
-    """Follow @woken from the wake-up at @t0 to its own wake of @waker."""
-    steps = ('in', 'sys_exit', 'sys_enter', 'sched_waking')
+def chain(evs, t0, cpu0, woken, waker, syscalls):
+    """Follow @woken from the wake-up at @t0 (on @cpu0) to its own wake
+    of @waker."""
+    steps = ('in', 'sys_exit', 'sys_enter', 'sched_waking') if syscalls \
+        else ('in', 'sched_waking')
     marks = []
+    local = None
     for t, pid, ev, f in evs:
         if t < t0:
             continue
@@ -90,16 +101,21 @@ def chain(evs, t0, woken, waker):
         if want == 'in':
             if ev != 'sched_switch' or int(f.get('next_pid', -1)) != woken:
                 return None		# it was running: no sleep to time
+            local = f['cpu'] == cpu0
             marks.append(t)
         elif ev == want and pid == woken and (
                 want != 'sched_waking' or int(f.get('pid', -1)) == waker):
             marks.append(t)
         elif ev == 'sched_switch' and int(f.get('prev_pid', -1)) == woken:
             return None		# slept again before waking the peer
-        if len(marks) == len(steps):
+        if len(marks) < len(steps):
+            continue
+        part = {'wakeup': marks[0] - t0, 'half': marks[-1] - t0,
+                'run': marks[-1] - marks[0], 'local': local}
+        if syscalls:
             t1, t2, t3, t4 = marks
-            return {'wakeup': t1 - t0, 'return': t2 - t1, 'user': t3 - t2,
-                    'kernel': t4 - t3, 'half': t4 - t0}
+            part.update({'return': t2 - t1, 'user': t3 - t2, 'kernel': t4 - t3})
+        return part
     return None
 
 
@@ -112,24 +128,35 @@ def main(argv):
     scale = 1000.0 / mhz if mhz else 1.0
     unit = 'ns' if mhz else 'cycles'
     merged = defaultdict(list)
-    for (impl, mode, _), events in sorted(runs.items()):
-        merged[(impl, mode)] += halves(events)
+    per_run = {}
+    for (impl, mode, run), events in sorted(runs.items()):
+        hs = halves(events)
+        merged[(impl, mode)] += hs
+        per_run[(mode, run, impl)] = hs
     med = {}
     print(f'median per half round trip that slept ({unit})')
-    print(f'{"impl":8} {"mode":8} {"n":>6} ' + ' '.join(f'{p:>8}' for p in PARTS))
+    print(f'{"impl":8} {"mode":8} {"n":>6} {"local":>6} ' +
+          ' '.join(f'{p:>8}' for p in PARTS))
     for (impl, mode), hs in sorted(merged.items()):
         row = {}
         for p in PARTS:
             v = [h[p] for h in hs if p in h]
             row[p] = statistics.median(v) * scale if v else float('nan')
         med[(impl, mode)] = row
-        print(f'{impl:8} {mode:8} {len(hs):6} ' +
+        local = sum(1 for h in hs if h['local']) / max(len(hs), 1)
+        print(f'{impl:8} {mode:8} {len(hs):6} {local:6.1%} ' +
               ' '.join(f'{row[p]:8.0f}' for p in PARTS))
     for mode in ('thread', 'process'):
         a, b = med.get(('asyncrt', mode)), med.get(('futex', mode))
         if a and b:
-            print(f'asyncrt - futex, {mode:8}       ' +
+            print(f'asyncrt - futex, {mode:8}              ' +
                   ' '.join(f'{a[p] - b[p]:8.0f}' for p in PARTS))
+    print(f'\nper run (boot.repetition), medians ({unit}): wakeup / run / half')
+    for (mode, run, impl), hs in sorted(per_run.items()):
+        v = [statistics.median([h[p] for h in hs]) * scale if hs else float('nan')
+             for p in ('wakeup', 'run', 'half')]
+        print(f'{mode:8} {run:6} {impl:8} {len(hs):6} ' +
+              ' / '.join(f'{x:.0f}' for x in v))
     return 0
 
 

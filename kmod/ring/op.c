@@ -305,6 +305,7 @@ void art_ring_release_bare(struct art_ring *ring)
 			if (!art_wait_bare_detach(op)) {
 				spin_lock_irq(&ring->cq_lock);
 				list_del(&container_of(op, struct art_early_op, op)->node);
+				ring->nr_early_bare--;
 				spin_unlock_irq(&ring->cq_lock);
 				n++;
 			}

@@ -30,8 +30,9 @@
  * its op, allocated by itself (op->fut unused, priv ART_WAIT_BARE), hashed
  * by user_data like any op and queued on its wait queue (waitq.c). The
  * waker posts it early as above; CANCEL takes it off its queue and posts
- * -ECANCELED itself; ENTER frees a posted one where it would wake a task,
- * and close frees every one left. Who decides is again the queue's
+ * -ECANCELED itself; ENTER frees posted ones where it would wake a task,
+ * a batch at a time (ring.h, ART_BARE_BATCH: they only wait for their
+ * memory), and close frees every one left. Who decides is again the queue's
  * list_lock: under it, posted says whether the waker took the op.
  *
  * Links: the entries of a chain are spawned last to first, each but the
@@ -48,6 +49,7 @@
 
 #include <linux/asyncrt.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/poll.h>
 #include <linux/timerqueue.h>
 #include <linux/wait.h>
@@ -149,6 +151,7 @@ struct art_wait_op {
 	union {
 		struct list_head node;	/* the queue's waiters while waiting */
 		struct list_head early;	/* woken and posted */
+		struct llist_node free;	/* on ring->bare_free */
 	};
 	struct file *file;		/* the wait queue's, referenced */
 	bool woken;

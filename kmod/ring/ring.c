@@ -96,6 +96,7 @@ struct art_ring *art_ring_alloc(void)
 	spin_lock_init(&ring->ops_lock);
 	INIT_LIST_HEAD(&ring->held);
 	INIT_LIST_HEAD(&ring->early_list);
+	INIT_LIST_HEAD(&ring->early_bare);
 	init_waitqueue_head(&ring->cq_wait);
 	art_tq_init(ring);
 	return ring;
@@ -108,14 +109,19 @@ struct art_ring *art_ring_alloc(void)
  */
 void art_ring_free(struct art_ring *ring)
 {
+	struct art_wait_op *wo, *tmp;
+	int i;
+
 	/* The bare WAITs have no task for the destruction to abort. */
 	art_ring_release_bare(ring);
 	if (ring->rt)
 		art_rt_destroy(ring->rt);
 	art_tq_exit(ring);
-	if (ring->wake_file)
-		fput(ring->wake_file);
-	kfree(ring->bare_spare);
+	for (i = 0; i < ART_WQ_CACHED; i++)
+		if (ring->wq_cache[i])
+			fput(ring->wq_cache[i]);
+	llist_for_each_entry_safe(wo, tmp, llist_del_all(&ring->bare_free), free)
+		kfree(wo);
 	kvfree(ring->chain);
 	kvfree(ring->ops);
 	art_region_free(&ring->sqes_mem);
@@ -449,7 +455,7 @@ static __always_inline void art_cq_write(struct art_ring *ring, u64 user_data, s
 }
 
 /* Wake ENTER waiters and poll(): completions were published. Any context. */
-void art_ring_wake_waiters(struct art_ring *ring)
+static __always_inline void __art_ring_wake_waiters(struct art_ring *ring)
 {
 	struct task_struct *task;
 
@@ -478,6 +484,11 @@ void art_ring_wake_waiters(struct art_ring *ring)
 	if (waitqueue_active(&ring->cq_wait))
 		__wake_up(&ring->cq_wait, TASK_NORMAL, 0,
 			  poll_to_key(EPOLL_URING_WAKE | EPOLLIN | EPOLLRDNORM));
+}
+
+void art_ring_wake_waiters(struct art_ring *ring)
+{
+	__art_ring_wake_waiters(ring);
 }
 
 /*
@@ -517,7 +528,12 @@ static __always_inline void __art_ring_post_early(struct art_ring *ring,
 		     offsetof(struct art_early_op, node));
 	atomic_inc(&ring->early);
 	WRITE_ONCE(op->posted, true);
-	list_add_tail(&e->node, &ring->early_list);
+	if (art_op_bare(op)) {
+		list_add_tail(&e->node, &ring->early_bare);
+		WRITE_ONCE(ring->nr_early_bare, ring->nr_early_bare + 1);
+	} else {
+		list_add_tail(&e->node, &ring->early_list);
+	}
 	art_cq_write(ring, op->user_data, 0, 0);
 	this_cpu_inc(art_ring_completed);
 	this_cpu_inc(art_ring_early);
@@ -581,11 +597,9 @@ static void __art_ring_reap(struct art_ring *ring, bool guest)
 	LIST_HEAD(bare);
 
 	spin_lock_irq(&ring->cq_lock);
+	list_splice_init(&ring->early_bare, &bare);
+	WRITE_ONCE(ring->nr_early_bare, 0);
 	list_for_each_entry_safe(e, tmp, &ring->early_list, node) {
-		if (art_op_bare(&e->op)) {
-			list_move_tail(&e->node, &bare);
-			continue;
-		}
 		list_del_init(&e->node);
 		t = art_op_task(&e->op);
 		if (!guest || n == ART_REAP_RUN)
@@ -600,10 +614,16 @@ static void __art_ring_reap(struct art_ring *ring, bool guest)
 		art_ring_free_bare(ring, &bare);
 }
 
-/* Inline: an ENTER asks up to three times, and the list is usually empty. */
+/*
+ * Inline: an ENTER asks up to three times, and usually there is nothing to
+ * do. Bare WAITs wait for a batch: a ping-pong posts one per exchange, and
+ * nothing waits for their memory but the in-flight bound, which
+ * art_ring_reap_early() looks after.
+ */
 static __always_inline void art_ring_reap(struct art_ring *ring, bool guest)
 {
-	if (!list_empty_careful(&ring->early_list))
+	if (!list_empty_careful(&ring->early_list) ||
+	    READ_ONCE(ring->nr_early_bare) >= ART_BARE_BATCH)
 		__art_ring_reap(ring, guest);
 }
 
@@ -615,7 +635,7 @@ void art_ring_post_early(struct art_ring *ring, struct art_op *op)
 	/* Inline: this is the waker's critical path (art_wake_submit()). */
 	__art_ring_post_early(ring, op);
 	spin_unlock_irqrestore(&ring->cq_lock, irqflags);
-	art_ring_wake_waiters(ring);
+	__art_ring_wake_waiters(ring);
 }
 
 /*
@@ -811,9 +831,21 @@ static void art_ring_submit_one(struct art_ring *ring, struct art_sqe *c,
 			res = -EINVAL;
 		goto post;
 	}
-	/* The start of a wake-up's critical path: one direct call. */
+	/*
+	 * The start of a wake-up's critical path, and the wait the waker
+	 * queues after it: direct calls, not the table's indirect ones.
+	 */
 	if (c->opcode == ASYNCRT_OP_WAKE) {
 		res = art_wake_submit(ring, c);
+		goto post;
+	}
+	if (c->opcode == ASYNCRT_OP_WAIT &&
+	    !(c->flags & (ASYNCRT_SQE_TIMEOUT | ASYNCRT_SQE_SKIP_SUCCESS))) {
+		res = art_wait_op_prep(c);
+		if (!res)
+			res = art_wait_bare(ring, c);
+		if (res == ART_BARE_STARTED)
+			return;
 		goto post;
 	}
 	def = art_opdef(c->opcode);
@@ -1108,7 +1140,7 @@ static void art_ring_reap_early(struct art_ring *ring, bool guest)
 	/* Pairs with the release in art_ring_early_freed(). */
 	while (atomic_read(&ring->early) && atomic_read_acquire(&ring->early_freed) == freed &&
 	       !fatal_signal_pending(current)) {
-		art_ring_reap(ring, false);
+		__art_ring_reap(ring, false);
 		if (guest && art_rt_guest_run(ring->rt))
 			continue;
 		schedule_timeout_uninterruptible(1);

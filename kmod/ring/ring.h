@@ -8,6 +8,7 @@
 
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/llist.h>
 #include <linux/wait.h>
 #include <linux/mm_types.h>
 #include <linux/list.h>
@@ -57,6 +58,10 @@ struct art_tq {
 
 #define ART_RING_CLOCKS	3		/* ASYNCRT_CLOCK_* */
 
+enum { ART_WQ_WAKE, ART_WQ_WAIT, ART_WQ_CACHED };
+
+#define ART_BARE_BATCH	8
+
 struct art_ring {
 	/* Serialises setup and submission; never taken in atomic context. */
 	struct mutex submit_lock;
@@ -105,11 +110,21 @@ struct art_ring {
 	/* The runtime every entry of this instance runs on. */
 	struct art_runtime *rt;
 
-	/* The queue the last WAKE alone woke, referenced (waitq.c). */
-	struct file *wake_file;		/* under submit_lock */
+	/*
+	 * The queues the last WAKE alone woke and the last bare WAIT waited
+	 * on, referenced (art_waitq_cached(), waitq.c); under submit_lock.
+	 */
+	struct file *wq_cache[ART_WQ_CACHED];
 
-	/* A freed bare WAIT kept for the next one (op.h): no slab round trip. */
-	struct art_wait_op *bare_spare;
+	/*
+	 * Bare WAITs (op.h) posted early are freed ART_BARE_BATCH at a time
+	 * (art_ring_reap()), and up to as many freed ones are kept for the
+	 * next: no slab round trip, and one lock round trip per batch.
+	 */
+	struct list_head early_bare;	/* under cq_lock */
+	unsigned int nr_early_bare;	/* under cq_lock, read locklessly */
+	struct llist_head bare_free;	/* taken under submit_lock */
+	atomic_t nr_bare_free;
 
 	/* In-flight ops by user_data, for O(1) cancel: cq_entries buckets. */
 	spinlock_t ops_lock;

@@ -90,6 +90,41 @@ static struct file *art_waitq_fget(int fd)
 }
 
 /*
+ * The queue @fd names, borrowed from the instance's @slot. A ping-pong
+ * wakes one queue and waits on another every time, and in a threaded
+ * process fget() is a lookup plus atomics on a count that the peer's CPU
+ * writes too: so the instance keeps the queue its last WAKE alone woke,
+ * and the one its last bare WAIT waited on, each with a reference, and
+ * uses it while the fd table still maps the fd to it. The table is freed
+ * after a grace period, and the reference keeps the queue alive (past its
+ * fd's close, until another queue takes its place or the instance goes).
+ * Under submit_lock.
+ */
+static struct file *art_waitq_cached(struct art_ring *ring, struct file **slot,
+				     int fd)
+{
+	struct file *file = *slot, *old;
+	bool hit = false;
+
+	lockdep_assert_held(&ring->submit_lock);
+	if (file) {
+		rcu_read_lock_sched();
+		hit = files_lookup_fd_raw(current->files, fd) == file;
+		rcu_read_unlock_sched();
+	}
+	if (likely(hit))
+		return file;
+	file = art_waitq_fget(fd);
+	if (IS_ERR(file))
+		return file;
+	old = *slot;
+	*slot = file;
+	if (old)
+		fput(old);
+	return file;
+}
+
+/*
  * Wake the oldest waiter. Taking it off the list under list_lock claims it
  * (its drop looks under the same lock), so unless a link still holds it
  * back we post its completion here, from the waker: the waiting thread
@@ -198,19 +233,27 @@ out:
 	return wo->woken ? 0 : ART_INIT_IDLE;
 }
 
-/* The instance's spare bare WAIT, or a new one. */
+/* One of the instance's freed bare WAITs, or a new one. Under submit_lock. */
 static struct art_wait_op *art_wait_bare_get(struct art_ring *ring)
 {
-	struct art_wait_op *wo = xchg(&ring->bare_spare, NULL);
+	/* llist_del_first() allows one taker at a time: submit_lock's. */
+	struct llist_node *free = llist_del_first(&ring->bare_free);
 
-	return wo ? wo : kmalloc(sizeof(*wo), GFP_KERNEL_ACCOUNT);
+	if (!free)
+		return kmalloc(sizeof(struct art_wait_op), GFP_KERNEL_ACCOUNT);
+	atomic_dec(&ring->nr_bare_free);
+	return llist_entry(free, struct art_wait_op, free);
 }
 
-/* Keep @wo as the instance's spare (freed with it), unless it has one. */
+/* Keep @wo for the next bare WAIT (freed with the instance), up to a batch. */
 static void art_wait_bare_put(struct art_ring *ring, struct art_wait_op *wo)
 {
-	if (cmpxchg(&ring->bare_spare, NULL, wo))
+	if (atomic_inc_return(&ring->nr_bare_free) > ART_BARE_BATCH) {
+		atomic_dec(&ring->nr_bare_free);
 		kfree(wo);
+		return;
+	}
+	llist_add(&wo->free, &ring->bare_free);
 }
 
 /*
@@ -231,9 +274,11 @@ int art_wait_bare(struct art_ring *ring, const struct art_sqe *sqe)
 	u32 word = 0;
 	int ret;
 
-	file = art_waitq_fget(sqe->fd);
+	file = art_waitq_cached(ring, &ring->wq_cache[ART_WQ_WAIT], sqe->fd);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
+	/* The op's own reference: the cached one may go while it waits. */
+	get_file(file);
 	wo = art_wait_bare_get(ring);
 	if (!wo) {
 		fput(file);
@@ -371,38 +416,6 @@ long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe,
 }
 
 /*
- * The queue a WAKE's fd names. A ping-pong wakes the same queue every
- * time, and in a threaded process fdget() is a lookup plus two atomics on
- * a count that the peer's CPU writes too: so the instance keeps the last
- * queue woken, with a reference, and uses it while the fd table still
- * maps the fd to it. The table is freed after a grace period, and the
- * reference keeps the queue alive (past its fd's close, until another
- * queue takes its place or the instance goes). Under submit_lock.
- */
-static struct art_waitq *art_wake_target(struct art_ring *ring, int fd)
-{
-	struct file *file = ring->wake_file, *old;
-	bool hit = false;
-
-	lockdep_assert_held(&ring->submit_lock);
-	if (file) {
-		rcu_read_lock_sched();
-		hit = files_lookup_fd_raw(current->files, fd) == file;
-		rcu_read_unlock_sched();
-	}
-	if (likely(hit))
-		return file->private_data;
-	file = art_waitq_fget(fd);
-	if (IS_ERR(file))
-		return ERR_CAST(file);
-	old = ring->wake_file;
-	ring->wake_file = file;
-	if (old)
-		fput(old);
-	return file->private_data;
-}
-
-/*
  * A WAKE alone, from the submission path: what the opcode table's prep,
  * file_ok and issue do, in one direct call. Under TCG every call and every
  * indirect branch is a lookup, and this is the critical path of a wake-up
@@ -410,7 +423,7 @@ static struct art_waitq *art_wake_target(struct art_ring *ring, int fd)
  */
 long art_wake_submit(struct art_ring *ring, const struct art_sqe *sqe)
 {
-	struct art_waitq *wq;
+	struct file *file;
 	long res;
 
 	if (sqe->flags & ASYNCRT_SQE_TIMEOUT)
@@ -418,10 +431,10 @@ long art_wake_submit(struct art_ring *ring, const struct art_sqe *sqe)
 	res = art_wake_prep(sqe);
 	if (res)
 		return res;
-	wq = art_wake_target(ring, sqe->fd);
-	if (IS_ERR(wq))
-		return PTR_ERR(wq);
-	return art_wake_queue(wq, sqe->arg2);
+	file = art_waitq_cached(ring, &ring->wq_cache[ART_WQ_WAKE], sqe->fd);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	return art_wake_queue(file->private_data, sqe->arg2);
 }
 
 int art_notify_prep(const struct art_sqe *sqe)

@@ -4,7 +4,8 @@
  * "bare WAIT", kmod/ring/op.h) and keeps every guarantee of one that has
  * a task: it costs no task and no poll, counts as in flight until freed,
  * a CANCEL racing its wake-up gives exactly one result (and counts it
- * exactly), and closing the instance takes the waits off their queue and
+ * exactly), posted ones freed a batch at a time never hold the in-flight
+ * bound, and closing the instance takes the waits off their queue and
  * frees them, queued or posted, also while another thread wakes the
  * queue (KASAN and kmemleak on the debug kernel). A WAIT with a timeout
  * still has its task, not polled until woken.
@@ -185,6 +186,36 @@ TEST(bare_waits_count_against_max_inflight)
 	EXPECT_EQ(1, woken);
 	EXPECT_EQ(-ETIME, next_cqe(&ring, &cqe, 20 * MSEC));
 	EXPECT_EQ(0, wake(&waker, wq, 0));
+	close(wq);
+	asyncrt_ring_exit(&waker);
+	asyncrt_ring_exit(&ring);
+}
+
+/*
+ * Posted bare WAITs are freed a batch at a time (ART_BARE_BATCH in
+ * kmod/ring/ring.h), so with a bound smaller than the batch they fill it:
+ * the next submission must free them, not fail with EBUSY.
+ */
+TEST(bare_waits_freed_in_batches_never_block_the_bound)
+{
+	struct asyncrt_params p = { .sq_entries = 4, .max_inflight = 2 };
+	struct asyncrt_ring ring, waker;
+	struct asyncrt_cqe cqe;
+	int wq, round;
+
+	ASSERT_EQ(0, asyncrt_ring_init_params(&ring, &p));
+	ASSERT_EQ(2, p.max_inflight);
+	ASSERT_EQ(0, asyncrt_ring_init(&waker, 8));
+	wq = asyncrt_wq_create(&waker, 0);
+	ASSERT_LE(0, wq);
+	for (round = 0; round < 50; round++) {
+		asyncrt_prep_wait(asyncrt_get_sqe(&ring), wq, NULL, 0, round);
+		ASSERT_EQ(1, asyncrt_submit(&ring)) TH_LOG("round %d", round);
+		ASSERT_EQ(1, wake(&waker, wq, 1)) TH_LOG("round %d", round);
+		ASSERT_EQ(0, next_cqe(&ring, &cqe, 30 * SEC));
+		EXPECT_EQ(round, cqe.user_data);
+		EXPECT_EQ(0, cqe.res);
+	}
 	close(wq);
 	asyncrt_ring_exit(&waker);
 	asyncrt_ring_exit(&ring);

@@ -242,39 +242,49 @@ TEST_F(wq, bad_fds)
 }
 
 /*
- * The instance keeps the queue its last WAKE woke, to skip the fd lookup's
- * atomics (art_wake_target(), kmod/ring/waitq.c): a WAKE must still act on
- * what its fd names now. Here the fd number is closed and reused, by
- * another queue, by nothing, and by a file that is not a queue.
+ * The instance keeps the queue its last WAKE woke and the one its last
+ * bare WAIT waited on, to skip the fd lookup's atomics (art_waitq_cached(),
+ * kmod/ring/waitq.c): each must still act on what its fd names now. Here
+ * the fd number is closed and reused, by another queue, by nothing, and
+ * by a file that is not a queue.
  */
-TEST_F(wq, wake_follows_its_fd_not_the_queue_woken_last)
+static void wait_and_wake(struct __test_metadata *_metadata,
+			  struct asyncrt_ring *ring, int fd, uint64_t user_data)
 {
 	struct asyncrt_cqe cqe;
-	int fd = self->wq, again;
 
-	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, fd, 0, 1);
-	EXPECT_EQ(0, run1(&self->ring, NULL));
-	ASSERT_EQ(0, close(fd));
-	again = ioctl(self->ring.fd, ASYNCRT_IOC_WQ_CREATE, O_CLOEXEC);
-	ASSERT_EQ(fd, again);
-
-	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), fd, NULL, 0, 2);
-	ASSERT_EQ(1, asyncrt_submit(&self->ring));
-	EXPECT_EQ(-ETIME, next_cqe(&self->ring, &cqe, 20 * MSEC));
-	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, fd, 0, 3);
-	ASSERT_EQ(1, asyncrt_submit(&self->ring));
+	asyncrt_prep_wait(asyncrt_get_sqe(ring), fd, NULL, 0, user_data);
+	ASSERT_EQ(1, asyncrt_submit(ring));
+	EXPECT_EQ(-ETIME, next_cqe(ring, &cqe, 20 * MSEC));
+	sqe_wake(asyncrt_get_sqe(ring), ASYNCRT_OP_WAKE, fd, 0, user_data + 1);
+	ASSERT_EQ(1, asyncrt_submit(ring));
 	for (int i = 0; i < 2; i++) {
-		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
-		EXPECT_EQ(cqe.user_data == 3 ? 1 : 0, cqe.res);
+		ASSERT_EQ(0, next_cqe(ring, &cqe, 30 * SEC));
+		/* The WAKE woke one: the WAIT, on the queue it named. */
+		EXPECT_EQ(cqe.user_data == user_data + 1 ? 1 : 0, cqe.res);
 	}
+}
+
+TEST_F(wq, wait_and_wake_follow_the_fd_not_the_queue_used_last)
+{
+	int fd = self->wq;
+
+	wait_and_wake(_metadata, &self->ring, fd, 1);
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(fd, ioctl(self->ring.fd, ASYNCRT_IOC_WQ_CREATE, O_CLOEXEC));
+	wait_and_wake(_metadata, &self->ring, fd, 3);
 
 	ASSERT_EQ(0, close(fd));
-	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, fd, 0, 4);
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, fd, 0, 5);
+	EXPECT_EQ(-EBADF, run1(&self->ring, NULL));
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), fd, NULL, 0, 6);
 	EXPECT_EQ(-EBADF, run1(&self->ring, NULL));
 	ASSERT_EQ(fd, dup2(self->ring.fd, fd));
-	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, fd, 0, 5);
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, fd, 0, 7);
 	EXPECT_EQ(-EINVAL, run1(&self->ring, NULL));
-	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_NOTIFY, fd, 0, 6);
+	asyncrt_prep_wait(asyncrt_get_sqe(&self->ring), fd, NULL, 0, 8);
+	EXPECT_EQ(-EINVAL, run1(&self->ring, NULL));
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_NOTIFY, fd, 0, 9);
 	EXPECT_EQ(-EINVAL, run1(&self->ring, NULL));
 	/* The fixture closes it. */
 }
