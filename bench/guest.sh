@@ -442,40 +442,44 @@ if [ -n "$only" ] && want waketrace; then
 	echo local > $t/trace_clock
 fi
 
+# graph <tag> <impl> <entry functions> <lines kept: head|tail> <cmd...>:
+# the kernel's function graph under the entry functions while cmd runs,
+# printed as "<tag> <impl> <line>". The caller switches the tracer back
+# to nop once, at the end: each switch patches every traced function's
+# text, and under TCG a switch has hung the guest in int3 patching.
+graph() {
+	t=/sys/kernel/debug/tracing tag=$1 impl=$2 fns=$3 keep=$4
+	shift 4
+	echo 0 > $t/tracing_on
+	echo > $t/trace
+	echo $fns > $t/set_graph_function
+	echo function_graph > $t/current_tracer
+	echo 1 > $t/tracing_on
+	"$@" >/dev/null
+	echo 0 > $t/tracing_on
+	grep -v '^#' $t/trace | $keep | sed "s/^/$tag $impl /"
+}
+
 # Not run by default: the kernel's call graph of wake-up ping-pongs between
 # threads, asyncrt's ENTER and futex's calls (asyncrt.only=wakegraph).
 if [ -n "$only" ] && want wakegraph; then
-	t=/sys/kernel/debug/tracing
 	for impl in asyncrt futex; do
 		say "function graph of wake-up ping-pong, $impl"
-		echo 0 > $t/tracing_on
-		echo > $t/trace
-		echo function_graph > $t/current_tracer
-		echo __x64_sys_ioctl __x64_sys_futex > $t/set_graph_function
-		echo 1 > $t/tracing_on
-		./wake $impl thread 20 >/dev/null
-		echo 0 > $t/tracing_on
-		grep -v '^#' $t/trace | tail -n 6000 | sed "s/^/G $impl /"
+		graph G $impl "__x64_sys_ioctl __x64_sys_futex" "tail -n 6000" \
+			./wake $impl thread 20
 	done
-	echo nop > $t/current_tracer
+	echo nop > /sys/kernel/debug/tracing/current_tracer
 fi
 
 # Not run by default: the kernel's call graph of a few batch-16 NOP round
 # trips, each side (asyncrt.only=nopgraph), to compare the ENTER paths.
 if [ -n "$only" ] && want nopgraph; then
-	t=/sys/kernel/debug/tracing
 	for impl in asyncrt io_uring; do
 		say "function graph of NOP batch 16, $impl"
-		echo 0 > $t/tracing_on
-		echo > $t/trace
-		echo function_graph > $t/current_tracer
-		echo __x64_sys_ioctl __x64_sys_io_uring_enter > $t/set_graph_function
-		echo 1 > $t/tracing_on
-		./nop $impl 16 1 >/dev/null
-		echo 0 > $t/tracing_on
-		grep -v '^#' $t/trace | head -n 1500 | sed "s/^/T $impl /"
+		graph T $impl "__x64_sys_ioctl __x64_sys_io_uring_enter" "head -n 1500" \
+			./nop $impl 16 1
 	done
-	echo nop > $t/current_tracer
+	echo nop > /sys/kernel/debug/tracing/current_tracer
 fi
 
 # Not run by default: callgrind over the executor's spawn+join, both sides
