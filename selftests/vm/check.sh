@@ -62,6 +62,10 @@ python3 bench/report_test.py >"$build/report-test.log" 2>&1
 rc=$?
 [ $rc = 0 ] || cat "$build/report-test.log"
 case_result $rc "make bench's verdicts and intervals (bench/report_test.py)"
+python3 bench/waketrace_test.py >"$build/waketrace-test.log" 2>&1
+rc=$?
+[ $rc = 0 ] || cat "$build/waketrace-test.log"
+case_result $rc "the wake-up trace's split (bench/waketrace_test.py)"
 
 step "debug kernel (cached in ${ASYNCRT_CACHE:-/var/cache/asyncrt})"
 if ! "$vm_dir/build-debug-kernel.sh" >/dev/null; then
