@@ -70,7 +70,7 @@ for f in ring rt op chan group net socket; do
 done
 gcc $cflags -c bench/common.c -o "$build/bench/common.o" || exit 1
 gcc $cflags -c bench/evloop.c -o "$build/bench/evloop.o" || exit 1
-for prog in nop tscale lateness wake; do
+for prog in nop tscale lateness wake syscost; do
 	gcc $cflags -static -o "$out_bin/$prog" "bench/$prog.c" \
 		"$build/bench/common.o" "$build/bench/ring.o" -luring -lpthread || exit 1
 done

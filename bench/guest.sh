@@ -9,7 +9,7 @@
 #   asyncrt.bench=quick|full   sizes and repetitions (default quick)
 #   asyncrt.only=a,b           only these benchmarks (nop, kspawn, kscale,
 #                              kmem, tscale, lateness, klateness, wake,
-#                              uspawn, storm, echo, echocap, echoab, echocal;
+#                              syscost, uspawn, storm, echo, echocap, echoab, echocal;
 #                              callgrind, echogrind, trace, perf,
 #                              waketrace, wakegraph)
 #   asyncrt.wtsys=0            waketrace: scheduler events only
@@ -140,6 +140,17 @@ if want wake; then
 				"./wake eventfd $m $WAKE_N" "./wake pipe $m $WAKE_N"
 			r=$((r + 1))
 		done
+	done
+fi
+
+if want syscost; then
+	# The wake-up's system calls one by one, without a sleep (syscost.c).
+	r=1
+	while [ $r -le $REPS ]; do
+		say "system call costs, threads and processes, rep $r/$REPS"
+		./syscost thread 50000
+		./syscost process 50000
+		r=$((r + 1))
 	done
 fi
 

@@ -402,6 +402,26 @@ def table(med, raw=()):
     return rows
 
 
+# bench syscost: the wake-up's system calls timed alone (bench/syscost.c).
+SYSCOST = [("getppid", "the system call floor"),
+           ("futex_wake", "FUTEX_WAKE, nobody waiting"),
+           ("badioctl", "ioctl() refused by the driver"),
+           ("enter0", "ENTER, nothing to do"),
+           ("wake", "ENTER, one WAKE, nobody waiting"),
+           ("wakewait", "ENTER, WAKE + WAIT failing its compare")]
+
+
+def syscost_rows(med):
+    """[(test, what, ns with threads, ns with processes)] of those measured."""
+    rows = []
+    for test, what in SYSCOST:
+        t = lookup(med, "syscost_thread", test, "call", "ns")
+        p = lookup(med, "syscost_process", test, "call", "ns")
+        if t is not None or p is not None:
+            rows.append((test, what, t, p))
+    return rows
+
+
 def print_table(rows, out):
     hdr = ("metric", "asyncrt", "peer", "peer value", "ratio", "target", "met")
     lines = [[r["metric"] + " (" + r["unit"] + ")", fmt(r["asyncrt"]), r["peer"],
@@ -518,6 +538,8 @@ def main():
                        medians=[dict(bench=k[0], impl=k[1], param=k[2], metric=k[3],
                                      median=v, reps=len(vals[k]))
                                 for k, v in sorted(med.items())],
+                       syscost=[dict(call=c, threads_ns=t, processes_ns=p)
+                                for c, _, t, p in syscost_rows(med)],
                        cdf={"%s/%s/%s" % k: v for k, v in sorted(cdf.items())}),
                   f, indent=1)
     print("\nasyncrt vs peers, %s mode, kernel %s (medians over repetitions; "
@@ -540,6 +562,14 @@ def main():
         print("\nEcho harness calibration, side A / side B, two epoll servers "
               "(echo_cal: side A burns a known CPU cost per message):")
         print("\n".join(fmt_ci(*c) for c in cal))
+    sc = syscost_rows(med)
+    if sc:
+        print("\nSystem call costs, no sleep (bench syscost; ns per call, median over "
+              "repetitions of each one's best round):")
+        w = max(len(t) + len(what) + 3 for t, what, _, _ in sc)
+        print("  %s  %9s  %9s" % ("call".ljust(w), "threads", "processes"))
+        for test, what, t, p in sc:
+            print("  %s  %9s  %9s" % (("%s (%s)" % (test, what)).ljust(w), fmt(t), fmt(p)))
     if not_measured:
         print("\nnot measured in this run:\n  - " + "\n  - ".join(not_measured))
     plots(a.out, cdf, med)

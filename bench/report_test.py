@@ -282,6 +282,18 @@ class Table(unittest.TestCase):
         self.assertEqual(cdf[("lateness", "asyncrt", "5000")], [(50.0, 1000.0)])
         self.assertEqual(notes, ["a note"])
 
+    def test_syscost_rows_take_each_calls_median_in_both_modes(self):
+        raw = parse_text("R syscost_thread wake call ns 1700\n"
+                         "R syscost_process wake call ns 1600\n"
+                         "R syscost_thread wake call ns 1500\n"
+                         "R syscost_process wake call ns 1650\n"
+                         "R syscost_thread wake call ns 1900\n"
+                         "R syscost_thread getppid call ns 470\n")[0]
+        med, _ = report.medians(raw)
+        # In the table's order; a call measured in one mode only keeps None.
+        self.assertEqual([(c, t, p) for c, _, t, p in report.syscost_rows(med)],
+                         [("getppid", 470, None), ("wake", 1700, 1625)])
+
 
 if __name__ == "__main__":
     unittest.main()
