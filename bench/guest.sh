@@ -9,8 +9,8 @@
 #   asyncrt.bench=quick|full   sizes and repetitions (default quick)
 #   asyncrt.only=a,b           only these benchmarks (nop, kspawn, kscale,
 #                              kmem, tscale, lateness, klateness, wake,
-#                              syscost, uspawn, storm, echo, echocap, echoab, echocal;
-#                              callgrind, echogrind, trace, perf,
+#                              syscost, uspawn, storm, echo, echocap, echoab,
+#                              echocal; callgrind, echogrind, trace, perf,
 #                              waketrace, wakegraph)
 #   asyncrt.wtsys=0            waketrace: scheduler events only
 #   asyncrt.burn=N|sN          echocal's loop turns, or system calls, per
