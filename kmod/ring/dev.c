@@ -47,6 +47,28 @@ static int art_dev_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * ENTER's arguments, field by field in one user access window: every
+ * wake-up makes an ENTER, and copy_from_user() is two calls and a copy
+ * loop for 24 bytes.
+ */
+static int art_enter_args(struct asyncrt_enter *e,
+			  const struct asyncrt_enter __user *u)
+{
+	if (!user_read_access_begin(u, sizeof(*u)))
+		return -EFAULT;
+	unsafe_get_user(e->to_submit, &u->to_submit, efault);
+	unsafe_get_user(e->min_complete, &u->min_complete, efault);
+	unsafe_get_user(e->flags, &u->flags, efault);
+	unsafe_get_user(e->resv, &u->resv, efault);
+	unsafe_get_user(e->timeout_ns, &u->timeout_ns, efault);
+	user_read_access_end();
+	return 0;
+efault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
 static long art_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct art_ring *ring = file->private_data;
@@ -63,7 +85,7 @@ static long art_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	case ASYNCRT_IOC_ENTER: {
 		struct asyncrt_enter e;
 
-		if (copy_from_user(&e, argp, sizeof(e)))
+		if (art_enter_args(&e, argp))
 			return -EFAULT;
 		return art_ring_enter(ring, &e);
 	}

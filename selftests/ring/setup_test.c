@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -232,6 +233,37 @@ TEST_F(dev, enter_rejects_unknown_flags)
 	e.resv = 1;
 	EXPECT_EQ(-1, ioctl(self->fd, ASYNCRT_IOC_ENTER, &e));
 	EXPECT_EQ(EINVAL, errno);
+}
+
+/*
+ * ENTER's arguments are read in place, field by field: a pointer to
+ * nothing, into the kernel, or to arguments whose last field lies past the
+ * end of a mapping is -EFAULT, and the instance goes on working.
+ */
+TEST_F(dev, enter_bad_pointer_is_efault)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct asyncrt_enter *e;
+	char *map;
+
+	ASSERT_EQ(0, setup(self->fd, &self->p));
+	EXPECT_EQ(-1, ioctl(self->fd, ASYNCRT_IOC_ENTER, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, ASYNCRT_IOC_ENTER, (void *)-4096L));
+	EXPECT_EQ(EFAULT, errno);
+
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, munmap(map + page, page));
+	/* to_submit .. resv in the mapping, timeout_ns past its end. */
+	e = (struct asyncrt_enter *)(map + page - offsetof(struct asyncrt_enter, timeout_ns));
+	memset(e, 0, offsetof(struct asyncrt_enter, timeout_ns));
+	EXPECT_EQ(-1, ioctl(self->fd, ASYNCRT_IOC_ENTER, e));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, munmap(map, page));
+
+	EXPECT_EQ(0, nop_round_trip(self->fd, &self->p));
 }
 
 TEST_F(dev, poll_idle_instance_not_readable)
