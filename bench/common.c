@@ -52,6 +52,18 @@ static uint64_t pct(const uint64_t *v, size_t n, double p)
 	return v[i < n ? i : n - 1];
 }
 
+void bench_quantiles(const char *bench, const char *impl, const char *param,
+		     uint64_t *v, size_t n)
+{
+	if (!n)
+		return;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	bench_result(bench, impl, param, "p50_ns", (double)pct(v, n, 50));
+	bench_result(bench, impl, param, "p99_ns", (double)pct(v, n, 99));
+	bench_result(bench, impl, param, "p999_ns", (double)pct(v, n, 99.9));
+	bench_result(bench, impl, param, "max_ns", (double)v[n - 1]);
+}
+
 void bench_latency(const char *bench, const char *impl, const char *param,
 		   uint64_t *v, size_t n)
 {
@@ -60,11 +72,7 @@ void bench_latency(const char *bench, const char *impl, const char *param,
 
 	if (!n)
 		return;
-	qsort(v, n, sizeof(*v), cmp_u64);
-	bench_result(bench, impl, param, "p50_ns", (double)pct(v, n, 50));
-	bench_result(bench, impl, param, "p99_ns", (double)pct(v, n, 99));
-	bench_result(bench, impl, param, "p999_ns", (double)pct(v, n, 99.9));
-	bench_result(bench, impl, param, "max_ns", (double)v[n - 1]);
+	bench_quantiles(bench, impl, param, v, n);
 	for (i = 0; i <= 99; i++)
 		printf("Q %s %s %s %zu %llu\n", bench, impl, param, i,
 		       (unsigned long long)pct(v, n, (double)i));

@@ -19,7 +19,10 @@ uint64_t bench_arg_u64(int argc, char **argv, int i, uint64_t def);
 __attribute__((noreturn)) void bench_die(const char *what, int err);
 void bench_result(const char *bench, const char *impl, const char *param,
 		  const char *metric, double value);
-/* Sorts @v; prints p50/p99/p99.9/max as R lines and the CDF as Q lines. */
+/* Sorts @v; prints p50/p99/p99.9/max as R lines. */
+void bench_quantiles(const char *bench, const char *impl, const char *param,
+		     uint64_t *v, size_t n);
+/* bench_quantiles(), then the CDF as Q lines. */
 void bench_latency(const char *bench, const char *impl, const char *param,
 		   uint64_t *v, size_t n);
 /* Slab bytes from /proc/meminfo (Slab:), after letting RCU frees settle. */

@@ -9,9 +9,9 @@
 #   asyncrt.bench=quick|full   sizes and repetitions (default quick)
 #   asyncrt.only=a,b           only these benchmarks (nop, kspawn, kscale,
 #                              kmem, tscale, lateness, klateness, wake,
-#                              syscost, uspawn, storm, echo, echocap, echoab,
-#                              echocal; callgrind, echogrind, trace, perf,
-#                              waketrace, wakegraph)
+#                              wakeab, syscost, uspawn, storm, echo,
+#                              echocap, echoab, echocal; callgrind,
+#                              echogrind, trace, perf, waketrace, wakegraph)
 #   asyncrt.wtsys=0            waketrace: scheduler events only
 #   asyncrt.burn=N|sN          echocal's loop turns, or system calls, per
 #                              message (default s1)
@@ -29,12 +29,14 @@ only=$(cmd only)
 if [ "$size" = full ]; then
 	REPS=5 NOP_MS=1000 SPAWN_MS=1000 KSCALE=1000000 KMEM=1000000
 	TSCALE="1000 10000 100000 1000000" LAT_N=100000 KLAT_N=100000 WAKE_N=20000
+	WAKE_AB_BLOCKS=120 WAKE_AB_N=1000
 	USPAWN_N=1000000 STORM_N=100000 ECHO_MS=2000 ECHO_AB_MS=1400 ECHO_AB_BLOCKS=30
 	ECHO_CAL_BLOCKS=6 ECHO_CAL_MS=2000
 else
 	size=quick
 	REPS=3 NOP_MS=300 SPAWN_MS=300 KSCALE=100000 KMEM=100000
 	TSCALE="1000 10000 100000" LAT_N=5000 KLAT_N=5000 WAKE_N=5000
+	WAKE_AB_BLOCKS=40 WAKE_AB_N=1000
 	USPAWN_N=100000 STORM_N=100000 ECHO_MS=1000 ECHO_AB_MS=1000 ECHO_AB_BLOCKS=12
 fi
 ECHO_CONNS="1 64 1000"
@@ -140,6 +142,15 @@ if want wake; then
 				"./wake eventfd $m $WAKE_N" "./wake pipe $m $WAKE_N"
 			r=$((r + 1))
 		done
+	done
+fi
+
+if want wakeab; then
+	# The target's rows: asyncrt and futex in short blocks, AB then BA, so
+	# the host's slow stretches hit both (wake.c, "wake ab").
+	for m in thread process; do
+		say "interleaved wake-up ping-pong between ${m}s, $WAKE_AB_BLOCKS blocks of $WAKE_AB_N round trips each"
+		./wake ab $m $WAKE_AB_BLOCKS $WAKE_AB_N
 	done
 fi
 

@@ -127,6 +127,17 @@ class NonInferiority(unittest.TestCase):
         # The superiority test of "min" cannot confirm the same tie.
         self.assertEqual(report.paired_verdict(xs, 1.0), "unresolved")
 
+    def test_max_verdict_mirrors_min(self):
+        # 20 ratios: the interval is the 6th and 15th, 1.05 .. 1.14.
+        xs = [(100 + i) / 100 for i in range(20)]
+        self.assertEqual(report.median_ci(xs), (1.05, 1.14))
+        self.assertEqual(report.paired_verdict(xs, 1.1, "max"), "unresolved")
+        self.assertEqual(report.paired_verdict(xs, 1.14, "max"), "met")
+        self.assertEqual(report.paired_verdict(xs, 1.049, "max"), "NOT met")
+        # Too few for an interval: the median against the target.
+        self.assertEqual(report.paired_verdict([1.05, 1.2], 1.1, "max"), "NOT met")
+        self.assertEqual(report.paired_verdict([1.05, 1.08], 1.1, "max"), "met")
+
     def test_an_interval_reaching_past_the_margin_is_unresolved(self):
         # Interval 0.975 .. 1.008: a shortfall of 2.5% is not excluded.
         xs = self.units(0.948, 0.003)
@@ -245,8 +256,12 @@ class Table(unittest.TestCase):
                + rows("kspawn", "1", "ops_per_s", [500] * 3, [100] * 3,
                       a="asyncrt_task", b="wq_percpu")
                + rows("kspawn", "1", "ops_per_s", [95] * 3, [100] * 3, b="wq_percpu")
+               + rows("lateness", "all", "p99_ns", [120] * 3, [100] * 3,
+                      b="timerfd")
                + rows("wake_thread", "rtt", "p50_ns", [120] * 3, [100] * 3,
                       b="futex")
+               + rows("wake_ab_thread", "rtt", "p50_ns",
+                      [1.03 + i / 1000 for i in range(20)], [1.0] * 20, b="futex")
                + rows("kmem", "100000", "slab_bytes_per_op", [130] * 3, [63] * 3,
                       a="asyncrt_sleep", b="hrtimer")
                + rows("echo", "64", "rtt_per_s", [90] * 3, [100] * 3)
@@ -262,7 +277,12 @@ class Table(unittest.TestCase):
         row = verdict(t, "kernel spawn+join/s, 1 thread")
         self.assertEqual((row["target"], row["met"]), ("-", "-"))
         # A "max" ratio target, and an absolute one.
-        self.assertEqual(verdict(t, "wake-up round trip p50, threads")["met"], "NOT met")
+        self.assertEqual(verdict(t, "ring sleep lateness p99")["met"], "NOT met")
+        # Whole-run wake-up rows: a figure; interleaved: the interval's,
+        # 1.034 .. 1.045 at or below 1.1x.
+        self.assertEqual(verdict(t, "wake-up round trip p50, threads")["met"], "-")
+        row = verdict(t, "wake-up interleaved round trip p50, threads")
+        self.assertEqual((row["target"], row["met"]), ("<= 1.1x", "met"))
         self.assertEqual(verdict(t, "kernel bytes/pending sleep task")["met"], "NOT met")
         # Whole-run echo rows: a figure, no verdict; interleaved: the
         # interval's, 0.995 .. 1.006, a tie within the 2% margin.

@@ -15,6 +15,14 @@
  *
  * usage: wake <asyncrt|futex|eventfd|pipe> <thread|process> <n>
  * prints: R/Q wake_<thread|process> <impl> rtt ... (see common.h)
+ *
+ * usage: wake ab <thread|process> <blocks> <n>
+ * interleaved: per block, a ping-pong of <n> round trips with asyncrt and
+ * one with futex, each with a fresh pair of sides, in the order AB, BA,
+ * AB...; prints R wake_ab_<thread|process> <impl> rtt p50_ns/p99_ns/...
+ * per block, block after block. A pair is a block's two runs, a fraction
+ * of a second apart: the host's slow stretches, which last seconds and
+ * moved whole runs by up to 1.6x, hit both members alike.
  */
 #include <errno.h>
 #include <linux/futex.h>
@@ -42,7 +50,7 @@ struct shared {
 
 static enum impl impl;
 static int process;
-static uint64_t iters;
+static uint64_t iters;			/* round trips of this run, after WARMUP */
 static struct shared *sh;
 static int wqfd[2], efd[2], pfd[2][2];
 
@@ -195,13 +203,14 @@ static void *ponger(void *arg __attribute__((unused)))
 	return NULL;
 }
 
-static int setup(void)
+/* The queues, eventfds or pipes of @which: once, for every run. */
+static int setup(enum impl which)
 {
 	static struct asyncrt_ring ring;	/* lives as long as the queues */
 	int i, ret;
 
 	for (i = 0; i < 2; i++) {
-		switch (impl) {
+		switch (which) {
 		case IMPL_ASYNCRT:
 			if (!i) {
 				ret = asyncrt_ring_init(&ring, 8);
@@ -228,33 +237,18 @@ static int setup(void)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* One ping-pong: @n round trips with @which after WARMUP, into @rtt. */
+static void pingpong(enum impl which, uint64_t n, uint64_t *rtt)
 {
-	const char *name = argc > 1 ? argv[1] : "asyncrt";
-	const char *mode = argc > 2 ? argv[2] : "thread";
-	static const char *const names[] = { "asyncrt", "futex", "eventfd", "pipe" };
-	uint64_t *rtt, i, t;
 	pthread_t thread;
 	struct side s;
-	char bench[32];
 	pid_t pid = 0;
-	int ret;
+	uint64_t i, t;
 
-	for (i = 0; i < 4 && strcmp(name, names[i]); i++)
-		;
-	if (i == 4)
-		bench_die(name, EINVAL);
-	impl = i;
-	process = !strcmp(mode, "process");
-	iters = bench_arg_u64(argc, argv, 3, 2000);
-	rtt = calloc(iters, sizeof(*rtt));
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (!rtt || sh == MAP_FAILED || !iters)
-		bench_die("setup", ENOMEM);
-	ret = setup();
-	if (ret)
-		bench_die("setup", ret);
+	impl = which;
+	iters = n;
+	atomic_store(&sh->word[0], 0);
+	atomic_store(&sh->word[1], 0);
 	if (process) {
 		pid = fork();
 		if (pid < 0)
@@ -273,11 +267,68 @@ int main(int argc, char **argv)
 		if (i >= WARMUP)
 			rtt[i - WARMUP] = bench_now_ns() - t;
 	}
+	if (impl == IMPL_ASYNCRT)
+		asyncrt_ring_exit(&s.ring);
 	if (process)
 		waitpid(pid, NULL, 0);
 	else
 		pthread_join(thread, NULL);
+}
+
+/* wake ab: asyncrt and futex block by block, in the order AB, BA, AB... */
+static void interleaved(const char *bench, uint64_t blocks, uint64_t n,
+			uint64_t *rtt)
+{
+	static const enum impl ab[2] = { IMPL_ASYNCRT, IMPL_FUTEX };
+	static const char *const name[2] = { "asyncrt", "futex" };
+	uint64_t b;
+	int k, j;
+
+	for (b = 0; b < blocks; b++) {
+		for (k = 0; k < 2; k++) {
+			j = k ^ (int)(b & 1);
+			pingpong(ab[j], n, rtt);
+			bench_quantiles(bench, name[j], "rtt", rtt, n);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : "asyncrt";
+	const char *mode = argc > 2 ? argv[2] : "thread";
+	static const char *const names[] = { "asyncrt", "futex", "eventfd", "pipe" };
+	uint64_t *rtt, i, blocks = 0, n;
+	char bench[32];
+	int ret;
+
+	process = !strcmp(mode, "process");
+	if (!strcmp(name, "ab")) {
+		blocks = bench_arg_u64(argc, argv, 3, 20);
+		n = bench_arg_u64(argc, argv, 4, 1000);
+		i = IMPL_ASYNCRT;
+	} else {
+		for (i = 0; i < 4 && strcmp(name, names[i]); i++)
+			;
+		if (i == 4)
+			bench_die(name, EINVAL);
+		n = bench_arg_u64(argc, argv, 3, 2000);
+	}
+	rtt = calloc(n ? n : 1, sizeof(*rtt));
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!rtt || sh == MAP_FAILED || !n)
+		bench_die("setup", ENOMEM);
+	ret = setup(i);
+	if (ret)
+		bench_die("setup", ret);
+	if (blocks) {
+		snprintf(bench, sizeof(bench), "wake_ab_%s", process ? "process" : "thread");
+		interleaved(bench, blocks, n, rtt);
+		return 0;
+	}
+	pingpong(i, n, rtt);
 	snprintf(bench, sizeof(bench), "wake_%s", process ? "process" : "thread");
-	bench_latency(bench, name, "rtt", rtt, iters);
+	bench_latency(bench, name, "rtt", rtt, n);
 	return 0;
 }
