@@ -11,7 +11,8 @@
 #                              kmem, tscale, lateness, klateness, wake,
 #                              wakeab, syscost, uspawn, storm, echo,
 #                              echocap, echoab, echocal; callgrind,
-#                              echogrind, trace, perf, waketrace, wakegraph)
+#                              echogrind, trace, perf, wakecal, waketrace,
+#                              wakegraph)
 #   asyncrt.wtsys=0            waketrace: scheduler events only
 #   asyncrt.burn=N|sN          echocal's loop turns, or system calls, per
 #                              message (default s1)
@@ -151,6 +152,15 @@ if want wakeab; then
 	for m in thread process; do
 		say "interleaved wake-up ping-pong between ${m}s, $WAKE_AB_BLOCKS blocks of $WAKE_AB_N round trips each"
 		./wake ab $m $WAKE_AB_BLOCKS $WAKE_AB_N
+	done
+fi
+
+# Not run by default: what one more call costs a futex ping-pong, beside
+# asyncrt's (wake.c, "wake cal"; asyncrt.only=wakecal).
+if [ -n "$only" ] && want wakecal; then
+	for m in thread process; do
+		say "wake-up calibration between ${m}s, $WAKE_AB_BLOCKS blocks of six ping-pongs of $WAKE_AB_N round trips"
+		./wake cal $m $WAKE_AB_BLOCKS $WAKE_AB_N
 	done
 fi
 

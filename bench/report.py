@@ -426,6 +426,33 @@ SYSCOST = [("getppid", "the system call floor"),
            ("wakewait", "ENTER, WAKE + WAIT failing its compare")]
 
 
+# bench wakecal: futex ping-pongs with one more call per exchange, and
+# asyncrt's, each block's p50 over its futex ping-pong's (wake.c, "cal").
+WAKE_CAL = [("futex_getppid", "futex + getppid()"),
+            ("futex_badioctl", "futex + an ioctl() the driver refuses"),
+            ("futex_enter0", "futex + an empty ENTER"),
+            ("futex_wake0", "futex + an ENTER of one WAKE, nobody waiting"),
+            ("asyncrt", "asyncrt")]
+
+
+def wakecal_rows(raw, med):
+    """[(mode, variant, what, units, median, (lo, hi) or None, ns)]: each
+    variant's blocks' p50 ratios to futex, and what the difference comes
+    to per exchange (half a round trip) at futex's median round trip."""
+    rows = []
+    for mode in ("thread", "process"):
+        bench = "wake_cal_" + mode
+        base = lookup(med, bench, "futex", "rtt", "p50_ns")
+        for variant, what in WAKE_CAL:
+            units = paired_units(raw, bench, variant, "futex", "rtt", "p50_ns")[0]
+            if not units or not base:
+                continue
+            m = statistics.median(units)
+            rows.append((mode, variant, what, len(units), m, median_ci(units),
+                         (m - 1) * base / 2))
+    return rows
+
+
 def syscost_rows(med):
     """[(test, what, ns with threads, ns with processes)] of those measured."""
     rows = []
@@ -555,6 +582,10 @@ def main():
                                 for k, v in sorted(med.items())],
                        syscost=[dict(call=c, threads_ns=t, processes_ns=p)
                                 for c, _, t, p in syscost_rows(med)],
+                       wakecal=[dict(mode=mo, variant=v, blocks=n, median=m,
+                                     lo=ci[0] if ci else None, hi=ci[1] if ci else None,
+                                     ns_per_exchange=ns)
+                                for mo, v, _, n, m, ci, ns in wakecal_rows(raw, med)],
                        cdf={"%s/%s/%s" % k: v for k, v in sorted(cdf.items())}),
                   f, indent=1)
     print("\nasyncrt vs peers, %s mode, kernel %s (medians over repetitions; "
@@ -585,6 +616,14 @@ def main():
         print("  %s  %9s  %9s" % ("call".ljust(w), "threads", "processes"))
         for test, what, t, p in sc:
             print("  %s  %9s  %9s" % (("%s (%s)" % (test, what)).ljust(w), fmt(t), fmt(p)))
+    wc = wakecal_rows(raw, med)
+    if wc:
+        print("\nWake-up calibration (bench wakecal): p50 round trip over futex's, "
+              "median of the blocks' ratios, 95% interval, and the difference per "
+              "exchange at futex's median round trip:")
+        for mode, variant, what, n, m, ci, ns in wc:
+            print("  %-8s %-45s %.3fx %-13s %6.0f ns  (%d blocks)" % (
+                mode, what, m, "%.3f-%.3fx" % ci if ci else "", ns, n))
     if not_measured:
         print("\nnot measured in this run:\n  - " + "\n  - ".join(not_measured))
     plots(a.out, cdf, med)

@@ -315,5 +315,27 @@ class Table(unittest.TestCase):
                          [("getppid", 470, None), ("wake", 1700, 1625)])
 
 
+    def test_wakecal_rows_pair_each_variant_with_its_blocks_futex(self):
+        text = ""
+        for b in range(8):
+            # The futex base drifts with the host; each variant stays a
+            # fixed share above its own block's.
+            base = 100 + 10 * b
+            text += "R wake_cal_thread futex rtt p50_ns %d\n" % base
+            text += "R wake_cal_thread futex_getppid rtt p50_ns %g\n" % (base * 1.04)
+            text += "R wake_cal_thread asyncrt rtt p50_ns %g\n" % (base * 1.12)
+        raw = parse_text(text)[0]
+        med, _ = report.medians(raw)
+        rows = report.wakecal_rows(raw, med)
+        self.assertEqual([(r[0], r[1], r[3]) for r in rows],
+                         [("thread", "futex_getppid", 8), ("thread", "asyncrt", 8)])
+        self.assertAlmostEqual(rows[0][4], 1.04)
+        self.assertAlmostEqual(rows[1][4], 1.12)
+        # Per exchange: half of the excess at futex's median, 135 ns.
+        self.assertAlmostEqual(rows[1][6], 0.12 * 135 / 2)
+        # Variants absent from the run, and the other mode, give no row.
+        self.assertNotIn("futex_enter0", [r[1] for r in rows])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -23,6 +23,15 @@
  * per block, block after block. A pair is a block's two runs, a fraction
  * of a second apart: the host's slow stretches, which last seconds and
  * moved whole runs by up to 1.6x, hit both members alike.
+ *
+ * usage: wake cal <thread|process> <blocks> <n>
+ * calibration: as ab, with futex ping-pongs that also make one more call
+ * per exchange, before the FUTEX_WAKE (getppid(), an ioctl() the driver
+ * refuses, an empty ENTER, an ENTER of one WAKE of a queue nobody waits
+ * on), beside futex and asyncrt, each block in an order rotated by one;
+ * prints R wake_cal_<thread|process> <variant> rtt ... per block. What
+ * a call costs inside the ping-pong, where it costs a multiple of what
+ * it costs in a loop (syscost.c).
  */
 #include <errno.h>
 #include <linux/futex.h>
@@ -32,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -48,11 +58,15 @@ struct shared {
 	_Atomic uint32_t word[2];
 };
 
+/* What a calibration's futex ping-pong adds per exchange (wake cal). */
+enum extra { EXTRA_NONE, EXTRA_GETPPID, EXTRA_BADIOCTL, EXTRA_ENTER0, EXTRA_WAKE0 };
+
 static enum impl impl;
+static enum extra extra;
 static int process;
 static uint64_t iters;			/* round trips of this run, after WARMUP */
 static struct shared *sh;
-static int wqfd[2], efd[2], pfd[2][2];
+static int wqfd[3], efd[2], pfd[2][2];	/* wqfd[2]: nobody waits */
 
 struct side {
 	int me;
@@ -148,6 +162,38 @@ static void wait_mine(struct side *s)
 	s->seen = atomic_load(&sh->word[s->me]);
 }
 
+/* The calibration's call, made before each exchange's FUTEX_WAKE. */
+static void extra_call(struct side *s)
+{
+	struct asyncrt_sqe *sqe;
+	int ret = 0;
+
+	switch (extra) {
+	case EXTRA_NONE:
+		break;
+	case EXTRA_GETPPID:
+		getppid();
+		break;
+	case EXTRA_BADIOCTL:
+		if (ioctl(s->ring.fd, _IO('x', 0x7f), 0) != -1 || errno != ENOTTY)
+			bench_die("badioctl", errno);
+		break;
+	case EXTRA_ENTER0:
+		ret = asyncrt_submit(&s->ring);
+		break;
+	case EXTRA_WAKE0:
+		sqe = asyncrt_get_sqe(&s->ring);
+		asyncrt_prep_wake(sqe, wqfd[2], 1, 1);
+		asyncrt_sqe_set_skip_success(sqe);
+		ret = asyncrt_submit(&s->ring);
+		if (ret == 0)
+			ret = -EPROTO;
+		break;
+	}
+	if (ret < 0)
+		bench_die("calibration call", -ret);
+}
+
 /*
  * Signal the peer, then wait for its answer. asyncrt puts the WAKE and the
  * WAIT in one ENTER, the way a ring is meant to be used; the others need a
@@ -158,6 +204,7 @@ static void exchange(struct side *s)
 	struct asyncrt_sqe *sqe;
 
 	if (impl != IMPL_ASYNCRT) {
+		extra_call(s);
 		signal_peer(s);
 		wait_mine(s);
 		return;
@@ -180,7 +227,7 @@ static void side_init(struct side *s, int me)
 	s->me = me;
 	/* Words start at 0; reading it here could miss an early signal. */
 	s->seen = 0;
-	if (impl == IMPL_ASYNCRT) {
+	if (impl == IMPL_ASYNCRT || extra) {
 		ret = asyncrt_ring_init(&s->ring, 32);
 		if (ret)
 			bench_die("asyncrt_ring_init", ret);
@@ -198,12 +245,15 @@ static void *ponger(void *arg __attribute__((unused)))
 	for (i = 1; i < iters + WARMUP; i++)
 		exchange(&s);
 	signal_peer(&s);
-	if (impl == IMPL_ASYNCRT)
+	if (impl == IMPL_ASYNCRT || extra)
 		asyncrt_ring_exit(&s.ring);
 	return NULL;
 }
 
-/* The queues, eventfds or pipes of @which: once, for every run. */
+/*
+ * The queues, eventfds or pipes of @which: once, for every run. asyncrt's
+ * include a third queue, the calibration's, that nobody waits on.
+ */
 static int setup(enum impl which)
 {
 	static struct asyncrt_ring ring;	/* lives as long as the queues */
@@ -233,6 +283,11 @@ static int setup(enum impl which)
 		case IMPL_FUTEX:
 			break;
 		}
+	}
+	if (which == IMPL_ASYNCRT) {
+		wqfd[2] = asyncrt_wq_create(&ring, 0);
+		if (wqfd[2] < 0)
+			return wqfd[2];
 	}
 	return 0;
 }
@@ -267,7 +322,7 @@ static void pingpong(enum impl which, uint64_t n, uint64_t *rtt)
 		if (i >= WARMUP)
 			rtt[i - WARMUP] = bench_now_ns() - t;
 	}
-	if (impl == IMPL_ASYNCRT)
+	if (impl == IMPL_ASYNCRT || extra)
 		asyncrt_ring_exit(&s.ring);
 	if (process)
 		waitpid(pid, NULL, 0);
@@ -293,6 +348,37 @@ static void interleaved(const char *bench, uint64_t blocks, uint64_t n,
 	}
 }
 
+/* wake cal: the variants block by block, each block's order rotated. */
+static void calibration(const char *bench, uint64_t blocks, uint64_t n,
+			uint64_t *rtt)
+{
+	static const struct {
+		const char *name;
+		enum impl impl;
+		enum extra extra;
+	} v[] = {
+		{ "futex", IMPL_FUTEX, EXTRA_NONE },
+		{ "futex_getppid", IMPL_FUTEX, EXTRA_GETPPID },
+		{ "futex_badioctl", IMPL_FUTEX, EXTRA_BADIOCTL },
+		{ "futex_enter0", IMPL_FUTEX, EXTRA_ENTER0 },
+		{ "futex_wake0", IMPL_FUTEX, EXTRA_WAKE0 },
+		{ "asyncrt", IMPL_ASYNCRT, EXTRA_NONE },
+	};
+	const unsigned int nv = sizeof(v) / sizeof(v[0]);
+	unsigned int k, j;
+	uint64_t b;
+
+	for (b = 0; b < blocks; b++) {
+		for (k = 0; k < nv; k++) {
+			j = (unsigned int)((b + k) % nv);
+			extra = v[j].extra;
+			pingpong(v[j].impl, n, rtt);
+			bench_quantiles(bench, v[j].name, "rtt", rtt, n);
+		}
+	}
+	extra = EXTRA_NONE;
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "asyncrt";
@@ -303,7 +389,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	process = !strcmp(mode, "process");
-	if (!strcmp(name, "ab")) {
+	if (!strcmp(name, "ab") || !strcmp(name, "cal")) {
 		blocks = bench_arg_u64(argc, argv, 3, 20);
 		n = bench_arg_u64(argc, argv, 4, 1000);
 		i = IMPL_ASYNCRT;
@@ -323,8 +409,12 @@ int main(int argc, char **argv)
 	if (ret)
 		bench_die("setup", ret);
 	if (blocks) {
-		snprintf(bench, sizeof(bench), "wake_ab_%s", process ? "process" : "thread");
-		interleaved(bench, blocks, n, rtt);
+		snprintf(bench, sizeof(bench), "wake_%s_%s", name,
+			 process ? "process" : "thread");
+		if (!strcmp(name, "cal"))
+			calibration(bench, blocks, n, rtt);
+		else
+			interleaved(bench, blocks, n, rtt);
 		return 0;
 	}
 	pingpong(i, n, rtt);
