@@ -42,18 +42,6 @@ static struct art_op_link *art_op_link(struct art_op *op)
 	return op->link_off ? (void *)op + op->link_off * 8 : NULL;
 }
 
-static struct hlist_head *art_op_bucket(struct art_ring *ring, u64 user_data)
-{
-	return &ring->ops[hash_64(user_data, ring->ops_bits)];
-}
-
-/* Make @op findable by CANCEL; its drop, or a bare op's free, unhashes it. */
-void art_op_hash_locked(struct art_ring *ring, struct art_op *op)
-	__must_hold(&ring->ops_lock)
-{
-	hlist_add_head(&op->node, art_op_bucket(ring, op->user_data));
-}
-
 static enum art_poll art_op_poll(struct art_future *f, struct art_cx *cx, long *res)
 {
 	struct art_op *op = container_of(f, struct art_op, fut);

@@ -48,6 +48,7 @@
 #define _ASYNCRT_RING_OP_H
 
 #include <linux/asyncrt.h>
+#include <linux/hash.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/poll.h>
@@ -55,8 +56,7 @@
 #include <linux/wait.h>
 
 #include "opdef.h"
-
-struct art_ring;
+#include "ring.h"
 
 enum {
 	ART_GATE_OPEN,			/* run */
@@ -186,8 +186,22 @@ static inline bool art_op_bare(const struct art_op *op)
 	return op->opcode == ASYNCRT_OP_WAIT && (op->priv & ART_WAIT_BARE);
 }
 
+static inline struct hlist_head *art_op_bucket(struct art_ring *ring, u64 user_data)
+{
+	return &ring->ops[hash_64(user_data, ring->ops_bits)];
+}
+
+/*
+ * Make @op findable by CANCEL; its drop, or a bare op's free, unhashes it.
+ * Inline: every bare WAIT of a wake-up's ping-pong is hashed.
+ */
+static inline void art_op_hash_locked(struct art_ring *ring, struct art_op *op)
+	__must_hold(&ring->ops_lock)
+{
+	hlist_add_head(&op->node, art_op_bucket(ring, op->user_data));
+}
+
 /* op.c */
-void art_op_hash_locked(struct art_ring *ring, struct art_op *op);
 void art_ring_free_bare(struct art_ring *ring, struct list_head *posted);
 void art_ring_release_bare(struct art_ring *ring);
 int art_op_submit(struct art_ring *ring, const struct art_sqe *sqe,

@@ -130,6 +130,7 @@ int art_wait_op_init(struct art_op *op, const struct art_sqe *sqe);
 enum art_poll art_wait_op_poll(struct art_op *op, struct art_cx *cx, long *res);
 void art_wait_op_drop(struct art_op *op, long res);
 int art_wait_bare(struct art_ring *ring, const struct art_sqe *sqe);
+int art_wait_submit(struct art_ring *ring, const struct art_sqe *sqe);
 bool art_waitq_file_ok(const struct file *file);
 int art_wake_prep(const struct art_sqe *sqe);
 long art_wake_submit(struct art_ring *ring, const struct art_sqe *sqe);

@@ -841,9 +841,7 @@ static void art_ring_submit_one(struct art_ring *ring, struct art_sqe *c,
 	}
 	if (c->opcode == ASYNCRT_OP_WAIT &&
 	    !(c->flags & (ASYNCRT_SQE_TIMEOUT | ASYNCRT_SQE_SKIP_SUCCESS))) {
-		res = art_wait_op_prep(c);
-		if (!res)
-			res = art_wait_bare(ring, c);
+		res = art_wait_submit(ring, c);
 		if (res == ART_BARE_STARTED)
 			return;
 		goto post;

@@ -98,10 +98,12 @@ static struct file *art_waitq_fget(int fd)
  * uses it while the fd table still maps the fd to it. The table is freed
  * after a grace period, and the reference keeps the queue alive (past its
  * fd's close, until another queue takes its place or the instance goes).
- * Under submit_lock.
+ * Under submit_lock. Inline, like the rest of a WAKE's and a bare WAIT's
+ * submission: inside the ping-pong a call and its return cost about
+ * 0.15 us under TCG (bench wakecal, in userspace), in a loop nothing.
  */
-static struct file *art_waitq_cached(struct art_ring *ring, struct file **slot,
-				     int fd)
+static __always_inline struct file *art_waitq_cached(struct art_ring *ring,
+						     struct file **slot, int fd)
 {
 	struct file *file = *slot, *old;
 	bool hit = false;
@@ -156,7 +158,7 @@ static void art_waitq_notify(struct art_waitq *wq)
 		art_waitq_wake_one(wq, true);
 }
 
-int art_wait_op_prep(const struct art_sqe *sqe)
+static __always_inline int __art_wait_op_prep(const struct art_sqe *sqe)
 {
 	if (sqe->op_flags & ~ASYNCRT_WAIT_CMP || !art_sqe_clock_ok(sqe))
 		return -EINVAL;
@@ -167,6 +169,11 @@ int art_wait_op_prep(const struct art_sqe *sqe)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int art_wait_op_prep(const struct art_sqe *sqe)
+{
+	return __art_wait_op_prep(sqe);
 }
 
 /*
@@ -265,7 +272,8 @@ static void art_wait_bare_put(struct art_ring *ring, struct art_wait_op *wo)
  * the locks, as it usually waits; a compare that fails or a stored permit
  * completes the entry here and gives the memory back.
  */
-int art_wait_bare(struct art_ring *ring, const struct art_sqe *sqe)
+static __always_inline int __art_wait_bare(struct art_ring *ring,
+					   const struct art_sqe *sqe)
 {
 	bool cmp = sqe->op_flags & ASYNCRT_WAIT_CMP;
 	struct art_wait_op *wo;
@@ -328,6 +336,23 @@ out:
 		fput(file);
 	}
 	return ret;
+}
+
+int art_wait_bare(struct art_ring *ring, const struct art_sqe *sqe)
+{
+	return __art_wait_bare(ring, sqe);
+}
+
+/*
+ * A WAIT alone and without a timeout, from the submission path: what the
+ * opcode table's prep and bare do, in one direct call (the waker queues
+ * it right after its WAKE, before it sleeps).
+ */
+int art_wait_submit(struct art_ring *ring, const struct art_sqe *sqe)
+{
+	int ret = __art_wait_op_prep(sqe);
+
+	return ret ? ret : __art_wait_bare(ring, sqe);
 }
 
 /*
