@@ -51,6 +51,7 @@ ECHO_CG=/sys/fs/cgroup/echo_server
 
 want() { [ -z "$only" ] || echo ",$only," | grep -q ",$1,"; }
 say() { echo "# $(cut -d' ' -f1 /proc/uptime)s $*"; }
+plural() { if [ "$1" = process ]; then echo processes; else echo "${1}s"; fi; }
 
 # pair <rep> <cmd-for-asyncrt> <cmd-for-peer...>: asyncrt first on odd reps.
 pair() {
@@ -138,7 +139,7 @@ if want wake; then
 	for m in thread process; do
 		r=1
 		while [ $r -le $REPS ]; do
-			say "wake-up ping-pong between ${m}s, $WAKE_N round trips each, rep $r/$REPS"
+			say "wake-up ping-pong between $(plural $m), $WAKE_N round trips each, rep $r/$REPS"
 			pair $r "./wake asyncrt $m $WAKE_N" "./wake futex $m $WAKE_N" \
 				"./wake eventfd $m $WAKE_N" "./wake pipe $m $WAKE_N"
 			r=$((r + 1))
@@ -150,7 +151,7 @@ if want wakeab; then
 	# The target's rows: asyncrt and futex in short blocks, AB then BA, so
 	# the host's slow stretches hit both (wake.c, "wake ab").
 	for m in thread process; do
-		say "interleaved wake-up ping-pong between ${m}s, $WAKE_AB_BLOCKS blocks of $WAKE_AB_N round trips each"
+		say "interleaved wake-up ping-pong between $(plural $m), $WAKE_AB_BLOCKS blocks of $WAKE_AB_N round trips each"
 		./wake ab $m $WAKE_AB_BLOCKS $WAKE_AB_N
 	done
 fi
@@ -159,7 +160,7 @@ fi
 # asyncrt's (wake.c, "wake cal"; asyncrt.only=wakecal).
 if [ -n "$only" ] && want wakecal; then
 	for m in thread process; do
-		say "wake-up calibration between ${m}s, $WAKE_AB_BLOCKS blocks of six ping-pongs of $WAKE_AB_N round trips"
+		say "wake-up calibration between $(plural $m), $WAKE_AB_BLOCKS blocks of six ping-pongs of $WAKE_AB_N round trips"
 		./wake cal $m $WAKE_AB_BLOCKS $WAKE_AB_N
 	done
 fi
