@@ -8,11 +8,12 @@
 #
 #   bench/bench.sh [--full] [--kernel 6.1|6.12|debug] [--only a,b,...] [--boots N]
 #
-# Quick mode (the default) takes about 6 minutes on our 2-core machines;
+# Quick mode (the default) takes about 8 minutes on our 2-core machines;
 # --full about 27-28 minutes (1,564-1,614 s in the guest, sessions 9-10).
 # --boots N runs it all in N boots of the guest, one after the other, and
-# judges the interleaved echo rows by each boot's median (report.py): the
-# way to a verdict that holds beyond one boot, usually with --only echoab.
+# judges the interleaved echo and wake-up rows by each boot's median
+# (report.py): the way to a verdict that holds beyond one boot, usually
+# with --only echoab or --only wakeab.
 # BENCH_KERNEL, BENCH_SIZE, BENCH_ONLY and BENCH_BOOTS in the environment
 # do the same as the flags; BENCH_APPEND adds guest options (asyncrt.burn=N).
 # Absolute figures under TCG mean nothing: read the ratios.

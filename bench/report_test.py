@@ -228,6 +228,27 @@ class Blocks(unittest.TestCase):
                          [("echo interleaved round trips/s, 1000 conns", 54, 18, 6)])
         self.assertIn("in 18 blocks in 6 boots", report.fmt_ci(*ci[0]))
 
+    def test_pairs_without_blocks_are_judged_by_each_boots_median(self):
+        # Three boots of 20 pairs, each boot tight about its own ratio: the
+        # 60 pairs pooled would give an interval above 1.1x, but there are
+        # three units, no interval, and their median decides.
+        text = ""
+        for boot, ratio in ((1, 1.13), (2, 1.09), (3, 1.10)):
+            text += "@@ boot %d\n" % boot
+            for i in range(20):
+                text += "R wake_ab_thread asyncrt rtt p50_ns %g\n" % (1000 * ratio + i % 3)
+                text += "R wake_ab_thread futex rtt p50_ns 1000\n"
+        raw = parse_text(text)[0]
+        units, n, nb, nboots = report.paired_units(raw, "wake_ab_thread", "asyncrt",
+                                                   "futex", "rtt", "p50_ns")
+        self.assertEqual((n, nb, nboots), (60, 0, 3))
+        self.assertEqual([round(u, 3) for u in units], [1.091, 1.101, 1.131])
+        self.assertEqual(report.paired_verdict(units, 1.1, "max"), "NOT met")
+        # One boot alone is judged on its pairs.
+        units = report.paired_units(raw[:40], "wake_ab_thread", "asyncrt",
+                                    "futex", "rtt", "p50_ns")[0]
+        self.assertEqual(len(units), 20)
+
     def test_parse_numbers_blocks_on_across_boots(self):
         raw = parse_text("@@ boot 1\nR echo_ab asyncrt 64 rtt_per_s 10\n"
                          "R echo_ab epoll 64 rtt_per_s 10\nR echo_ab asyncrt 64 block_pairs 1\n"
