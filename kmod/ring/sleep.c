@@ -45,9 +45,10 @@ int art_sleep_op_prep(const struct art_sqe *sqe)
 /*
  * Arm a SLEEP for @ns from now, or with @abs at the deadline @ns. Each
  * relative sleep reads its clock when it starts: entries submitted together
- * then keep the order of their durations even when submitting them takes
- * longer than the gaps between those (a clock read shared by the batch let
- * a later, shorter sleep find its deadline passed before it was queued).
+ * then keep the order of their durations unless the ENTER stalls between
+ * two of them for longer than their durations differ. A clock read shared
+ * by the batch broke it whenever submitting took longer than the gaps: a
+ * later, shorter sleep was queued after longer ones had come due.
  */
 static void art_sleep_op_start(struct art_ring *ring, struct art_sleep_op *so,
 			       u64 ns, bool abs)
