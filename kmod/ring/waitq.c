@@ -443,9 +443,10 @@ long art_wake_issue(struct art_ring *ring, const struct art_sqe *sqe,
 /*
  * A WAKE alone, from the submission path: what the opcode table's prep,
  * file_ok and issue do, in one direct call instead of the table's three
- * indirect ones (retpolines, each a lookup under TCG; plain direct calls
- * measured as free, bench syscost). This is the critical path of a
- * wake-up (bench wake, "run" in bench/waketrace.py).
+ * indirect ones (retpolines, each a lookup under TCG). Calls cost nothing
+ * in a loop (bench syscost) but about 0.15 us each inside the ping-pong
+ * (bench wakecal). This is the critical path of a wake-up (bench wake,
+ * "run" in bench/waketrace.py).
  */
 long art_wake_submit(struct art_ring *ring, const struct art_sqe *sqe)
 {

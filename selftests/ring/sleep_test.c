@@ -79,6 +79,7 @@ TEST_F(sleep, absolute_past_completes_at_once)
 TEST_F(sleep, many_complete_in_deadline_order)
 {
 	struct asyncrt_cqe cqes[64];
+	bool seen[33] = { false };
 	uint64_t t0, took;
 	int i, j, n = 0;
 
@@ -102,6 +103,11 @@ TEST_F(sleep, many_complete_in_deadline_order)
 	 */
 	for (i = 0; i < 32; i++) {
 		EXPECT_EQ(0, cqes[i].res);
+		/* Each sleep exactly once. */
+		ASSERT_GE(32, cqes[i].user_data);
+		ASSERT_LE(1, cqes[i].user_data);
+		EXPECT_FALSE(seen[cqes[i].user_data]);
+		seen[cqes[i].user_data] = true;
 		for (j = i + 1; j < 32; j++) {
 			uint64_t ahead = cqes[i].user_data > cqes[j].user_data ?
 				(cqes[i].user_data - cqes[j].user_data) * 5 * MSEC : 0;
