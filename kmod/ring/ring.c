@@ -29,6 +29,7 @@
 #include <linux/nospec.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/uaccess.h>
 #include <linux/overflow.h>
 #include <linux/log2.h>
@@ -454,8 +455,13 @@ static __always_inline void art_cq_write(struct art_ring *ring, u64 user_data, s
 	trace_asyncrt_complete(ring->id, user_data, res, flags);
 }
 
-/* Wake ENTER waiters and poll(): completions were published. Any context. */
-static __always_inline void __art_ring_wake_waiters(struct art_ring *ring)
+/*
+ * Wake ENTER waiters and poll(): completions were published. Any context.
+ * With @w, the ENTER waiter is left in it, for the caller to wake once it
+ * drops its lock (art_ring_post_early()).
+ */
+static __always_inline void __art_ring_wake_waiters(struct art_ring *ring,
+						    struct art_wakeups *w)
 {
 	struct task_struct *task;
 
@@ -467,11 +473,16 @@ static __always_inline void __art_ring_wake_waiters(struct art_ring *ring)
 	smp_mb();
 	/*
 	 * The waiter's task_struct is freed after a grace period, which
-	 * waits for preemption-disabled readers too: no call on the way.
+	 * waits for preemption-disabled readers too: no call on the way,
+	 * and a reference taken here is taken on a live task.
 	 */
 	rcu_read_lock_sched();
 	task = READ_ONCE(ring->waiter);
-	if (task)
+	if (!task || (w && w->n && w->task[w->n - 1] == task))
+		;
+	else if (w && w->n < ART_WAKEUPS)
+		w->task[w->n++] = get_task_struct(task);
+	else
 		wake_up_process(task);
 	rcu_read_unlock_sched();
 	/*
@@ -479,7 +490,8 @@ static __always_inline void __art_ring_wake_waiters(struct art_ring *ring)
 	 * EPOLL_URING_WAKE, which epoll passes on, tells a POLL of an epoll
 	 * fd watching us that a ring's posting woke it: it must not post
 	 * from under our lock, nor go on posting for every completion its
-	 * own posting causes (poll.c).
+	 * own posting causes (poll.c). Woken now in any case: the ring may
+	 * go once a caller with @w unlocks.
 	 */
 	if (waitqueue_active(&ring->cq_wait))
 		__wake_up(&ring->cq_wait, TASK_NORMAL, 0,
@@ -488,7 +500,7 @@ static __always_inline void __art_ring_wake_waiters(struct art_ring *ring)
 
 void art_ring_wake_waiters(struct art_ring *ring)
 {
-	__art_ring_wake_waiters(ring);
+	__art_ring_wake_waiters(ring, NULL);
 }
 
 /*
@@ -627,7 +639,14 @@ static __always_inline void art_ring_reap(struct art_ring *ring, bool guest)
 		__art_ring_reap(ring, guest);
 }
 
-void art_ring_post_early(struct art_ring *ring, struct art_op *op)
+/*
+ * Post @op early, from a waker under a wait queue's lock: the ENTER that
+ * waits for it is left in @w, picked after the completion is published,
+ * so none is lost; if that ENTER returns before art_wakeups_flush(), the
+ * wake-up is spurious, and harmless.
+ */
+void art_ring_post_early(struct art_ring *ring, struct art_op *op,
+			 struct art_wakeups *w)
 {
 	unsigned long irqflags;
 
@@ -635,7 +654,19 @@ void art_ring_post_early(struct art_ring *ring, struct art_op *op)
 	/* Inline: this is the waker's critical path (art_wake_submit()). */
 	__art_ring_post_early(ring, op);
 	spin_unlock_irqrestore(&ring->cq_lock, irqflags);
-	__art_ring_wake_waiters(ring);
+	__art_ring_wake_waiters(ring, w);
+}
+
+/* Wake what art_ring_post_early() left in @w, with no lock held. */
+void art_wakeups_flush(struct art_wakeups *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->n; i++) {
+		wake_up_process(w->task[i]);
+		put_task_struct(w->task[i]);
+	}
+	w->n = 0;
 }
 
 /*

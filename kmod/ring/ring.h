@@ -186,7 +186,23 @@ __poll_t art_ring_poll_mask(struct art_ring *ring);
 void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags);
 struct art_op;
 void art_ring_post_early_locked(struct art_ring *ring, struct art_op *op);
-void art_ring_post_early(struct art_ring *ring, struct art_op *op);
+
+/*
+ * Threads a waker wakes once it has dropped its lock: as futex's wake_q
+ * does, so that they do not wake up only to spin on that lock (a woken
+ * ping-pong side queues its next WAIT on the queue whose lock its waker
+ * held). Each holds a task reference.
+ */
+#define ART_WAKEUPS	8
+
+struct art_wakeups {
+	unsigned int n;
+	struct task_struct *task[ART_WAKEUPS];	/* [0, n) */
+};
+
+void art_ring_post_early(struct art_ring *ring, struct art_op *op,
+			 struct art_wakeups *w);
+void art_wakeups_flush(struct art_wakeups *w);
 void art_ring_wake_waiters(struct art_ring *ring);
 void art_ring_early_done(struct art_ring *ring, struct art_op *op);
 void art_ring_early_freed(struct art_ring *ring, unsigned int n);

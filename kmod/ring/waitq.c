@@ -131,9 +131,11 @@ static __always_inline struct file *art_waitq_cached(struct art_ring *ring,
  * (its drop looks under the same lock), so unless a link still holds it
  * back we post its completion here, from the waker: the waiting thread
  * returns from ENTER without its task being polled first, and the task
- * only cleans up (op.h, "posted early").
+ * only cleans up (op.h, "posted early"). That thread is left in @w, to be
+ * woken after list_lock, which its next WAIT on this queue takes.
  */
-static __always_inline void art_waitq_wake_one(struct art_waitq *wq, bool notify)
+static __always_inline void art_waitq_wake_one(struct art_waitq *wq, bool notify,
+					       struct art_wakeups *w)
 	__must_hold(&wq->list_lock)
 {
 	struct art_wait_op *wo = list_first_entry(&wq->waiters, struct art_wait_op, node);
@@ -144,18 +146,18 @@ static __always_inline void art_waitq_wake_one(struct art_waitq *wq, bool notify
 	smp_store_release(&wo->woken, true);
 	/* Pairs with the release in art_op_release_locked(). */
 	if (smp_load_acquire(&wo->op.gate) == ART_GATE_OPEN)
-		art_ring_post_early(wo->op.ring, &wo->op);
+		art_ring_post_early(wo->op.ring, &wo->op, w);
 	else
 		art_wake(art_op_task(&wo->op));
 }
 
-static void art_waitq_notify(struct art_waitq *wq)
+static void art_waitq_notify(struct art_waitq *wq, struct art_wakeups *w)
 	__must_hold(&wq->list_lock)
 {
 	if (list_empty(&wq->waiters))
 		wq->permit = true;
 	else
-		art_waitq_wake_one(wq, true);
+		art_waitq_wake_one(wq, true, w);
 }
 
 static __always_inline int __art_wait_op_prep(const struct art_sqe *sqe)
@@ -400,6 +402,7 @@ void art_wait_op_drop(struct art_op *op, long res)
 {
 	struct art_wait_op *wo = container_of(op, struct art_wait_op, op);
 	struct art_waitq *wq = wo->file->private_data;
+	struct art_wakeups w = { .n = 0 };
 
 	spin_lock(&wq->list_lock);
 	/* Posted: the wake was taken, and node is on ring->early_list. */
@@ -408,8 +411,9 @@ void art_wait_op_drop(struct art_op *op, long res)
 	else if (!list_empty(&wo->node))
 		list_del_init(&wo->node);
 	else if (wo->woken && wo->by_notify && res)
-		art_waitq_notify(wq);
+		art_waitq_notify(wq, &w);
 	spin_unlock(&wq->list_lock);
+	art_wakeups_flush(&w);
 	fput(wo->file);
 }
 
@@ -422,14 +426,18 @@ int art_wake_prep(const struct art_sqe *sqe)
 
 static __always_inline long art_wake_queue(struct art_waitq *wq, u64 max)
 {
+	/* Written before it is read: not zeroed on every WAKE. */
+	struct art_wakeups w __uninitialized;
 	long n = 0;
 
+	w.n = 0;
 	spin_lock(&wq->list_lock);
 	while (!list_empty(&wq->waiters) && (!max || n < max)) {
-		art_waitq_wake_one(wq, false);
+		art_waitq_wake_one(wq, false, &w);
 		n++;
 	}
 	spin_unlock(&wq->list_lock);
+	art_wakeups_flush(&w);
 	return n;
 }
 
@@ -474,13 +482,15 @@ int art_notify_prep(const struct art_sqe *sqe)
 long art_notify_issue(struct art_ring *ring, const struct art_sqe *sqe,
 		      struct file *file)
 {
+	struct art_wakeups w = { .n = 0 };
 	struct art_waitq *wq;
 	long woke;
 
 	wq = file->private_data;
 	spin_lock(&wq->list_lock);
 	woke = !list_empty(&wq->waiters);
-	art_waitq_notify(wq);
+	art_waitq_notify(wq, &w);
 	spin_unlock(&wq->list_lock);
+	art_wakeups_flush(&w);
 	return woke;
 }

@@ -6,7 +6,7 @@
  * not faulted in yet), bad fds and addresses (a linked WAKE refuses at
  * submission what it would refuse when run), and sharing the queue with
  * another thread, with a forked child, and with a process that received
- * the fd over a unix socket. What a queued WAIT costs (no task alone,
+ * the fd over a unix socket; one WAKE of the waiters of a dozen instances. What a queued WAIT costs (no task alone,
  * with a timeout a task not polled until woken) is in bare_wait_test.
  */
 #include <errno.h>
@@ -179,6 +179,64 @@ TEST_F(wq, wake_n_then_all)
 		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
 		if (cqe.user_data == 2)
 			EXPECT_EQ(3, cqe.res);
+	}
+}
+
+/*
+ * One WAKE of all the waiters of more instances than a waker defers the
+ * wake-up of (ART_WAKEUPS, 8): each waits in its own thread and ENTER,
+ * and every one of them must complete, whether it was woken after the
+ * queue's lock or, past the eighth, under it.
+ */
+#define WAKE_ALL_THREADS	12
+
+struct wake_all_arg {
+	int wq;
+	_Atomic int *queued;
+	int res;
+};
+
+static void *wake_all_waiter(void *p)
+{
+	struct wake_all_arg *a = p;
+	struct asyncrt_ring ring;
+	struct asyncrt_cqe cqe;
+
+	a->res = -999;
+	if (asyncrt_ring_init(&ring, 8))
+		return NULL;
+	asyncrt_prep_wait(asyncrt_get_sqe(&ring), a->wq, NULL, 0, 7);
+	if (asyncrt_submit(&ring) == 1) {
+		/* Queued: a WAIT alone is, once its ENTER returns. */
+		atomic_fetch_add(a->queued, 1);
+		if (!next_cqe(&ring, &cqe, 60 * SEC) && cqe.user_data == 7)
+			a->res = cqe.res;
+	}
+	asyncrt_ring_exit(&ring);
+	return NULL;
+}
+
+TEST_F(wq, wake_all_of_many_instances)
+{
+	struct wake_all_arg a[WAKE_ALL_THREADS];
+	pthread_t t[WAKE_ALL_THREADS];
+	_Atomic int queued = 0;
+	int i;
+
+	for (i = 0; i < WAKE_ALL_THREADS; i++) {
+		a[i] = (struct wake_all_arg){ .wq = self->wq, .queued = &queued };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, wake_all_waiter, &a[i]));
+	}
+	for (i = 0; atomic_load(&queued) < WAKE_ALL_THREADS && i < 6000; i++)
+		usleep(10000);
+	ASSERT_EQ(WAKE_ALL_THREADS, atomic_load(&queued));
+	/* Time to fall asleep in their ENTERs, not needed to pass. */
+	usleep(100000);
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, self->wq, 0, 1);
+	EXPECT_EQ(WAKE_ALL_THREADS, run1(&self->ring, NULL));
+	for (i = 0; i < WAKE_ALL_THREADS; i++) {
+		ASSERT_EQ(0, pthread_join(t[i], NULL));
+		EXPECT_EQ(0, a[i].res) TH_LOG("waiter %d", i);
 	}
 }
 
