@@ -7,13 +7,16 @@
 # CSV, JSON and PNG plots under build/bench/results/ (bench/report.py).
 #
 #   bench/bench.sh [--full] [--kernel 6.1|6.12|debug] [--only a,b,...] [--boots N]
+#                  [--base REV]
 #
 # Quick mode (the default) takes about 8 minutes on our 2-core machines;
 # --full about 27-28 minutes (1,564-1,614 s in the guest, sessions 9-10).
 # --boots N runs it all in N boots of the guest, one after the other, and
 # judges the interleaved echo and wake-up rows by each boot's median
 # (report.py): the way to a verdict that holds beyond one boot, usually
-# with --only echoab or --only wakeab.
+# with --only echoab or --only wakeab. --base REV builds that revision's
+# module beside this tree's, for --only wakemod: the two in turn in one
+# boot, the way to tell whether a change to the wake-up path paid.
 # BENCH_KERNEL, BENCH_SIZE, BENCH_ONLY and BENCH_BOOTS in the environment
 # do the same as the flags; BENCH_APPEND adds guest options (asyncrt.burn=N).
 # Absolute figures under TCG mean nothing: read the ratios.
@@ -26,6 +29,7 @@ kernel=${BENCH_KERNEL:-6.1}
 size=${BENCH_SIZE:-quick}
 only=${BENCH_ONLY:-}
 boots=${BENCH_BOOTS:-1}
+base=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--full) size=full ;;
@@ -36,12 +40,22 @@ while [ $# -gt 0 ]; do
 	--only=*) only=${1#*=} ;;
 	--boots) boots=$2; shift ;;
 	--boots=*) boots=${1#*=} ;;
-	*) echo "usage: $0 [--full] [--kernel 6.1|6.12|debug] [--only a,b] [--boots N]" >&2; exit 2 ;;
+	--base) base=$2; shift ;;
+	--base=*) base=${1#*=} ;;
+	*) echo "usage: $0 [--full] [--kernel 6.1|6.12|debug] [--only a,b] [--boots N] [--base REV]" >&2; exit 2 ;;
 	esac
 	shift
 done
 case $kernel in 6.1|6.12|debug) ;; *) echo "unknown kernel $kernel" >&2; exit 2 ;; esac
 case $boots in [1-9] | [1-9][0-9]) ;; *) echo "--boots takes 1 to 99, not '$boots'" >&2; exit 2 ;; esac
+# --base REV: only wakemod uses that revision's module, run by this tree's
+# programs, so the two must speak the same uapi.
+if [ -n "$base" ]; then
+	git -C "$top" rev-parse -q --verify "$base^{commit}" >/dev/null ||
+		{ echo "--base: no revision '$base'" >&2; exit 2; }
+	git -C "$top" diff --quiet "$base" -- uapi ||
+		{ echo "--base: $base's uapi differs from this tree's" >&2; exit 2; }
+fi
 
 blog() { echo "[bench] $*" >&2; }
 
@@ -108,6 +122,18 @@ kdir=$(kernel_kdir "$kernel") || exit 1
 image=$(kernel_image "$kernel") || exit 1
 blog "building asyncrt.ko and asyncrt_bench.ko for $kernel"
 moddir=$(build_modules "$kernel" "$kdir") || exit 1
+if [ -n "$base" ]; then
+	blog "building asyncrt.ko of $base for $kernel (--base)"
+	bdir=$build/kmod-base-$kernel
+	rm -rf "$bdir"
+	mkdir -p "$bdir"
+	git -C "$top" archive "$base" Kbuild kmod uapi | tar -x -C "$bdir" || exit 1
+	make -s -C "$kdir" M="$bdir" modules >"$bdir/build.log" 2>&1 || {
+		cat "$bdir/build.log" >&2
+		exit 1
+	}
+	cp "$bdir/asyncrt.ko" "$out_bin/asyncrt_base.ko"
+fi
 vmout=$build/vm/bench-$kernel
 mkdir -p "$vmout"
 make_initramfs "$moddir" "$vmout/initrd.gz"

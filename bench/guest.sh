@@ -11,8 +11,8 @@
 #                              kmem, tscale, lateness, klateness, wake,
 #                              wakeab, syscost, uspawn, storm, echo,
 #                              echocap, echoab, echocal; callgrind,
-#                              echogrind, trace, perf, wakecal, waketrace,
-#                              wakegraph)
+#                              echogrind, trace, perf, wakecal, wakemod,
+#                              waketrace, wakegraph)
 #   asyncrt.wtsys=0            waketrace: scheduler events only
 #   asyncrt.burn=N|sN          echocal's loop turns, or system calls, per
 #                              message (default s1)
@@ -30,14 +30,14 @@ only=$(cmd only)
 if [ "$size" = full ]; then
 	REPS=5 NOP_MS=1000 SPAWN_MS=1000 KSCALE=1000000 KMEM=1000000
 	TSCALE="1000 10000 100000 1000000" LAT_N=100000 KLAT_N=100000 WAKE_N=20000
-	WAKE_AB_BLOCKS=120 WAKE_AB_N=1000
+	WAKE_AB_BLOCKS=120 WAKE_AB_N=1000 WAKE_MOD_ROUNDS=10 WAKE_MOD_BLOCKS=12
 	USPAWN_N=1000000 STORM_N=100000 ECHO_MS=2000 ECHO_AB_MS=1400 ECHO_AB_BLOCKS=30
 	ECHO_CAL_BLOCKS=6 ECHO_CAL_MS=2000
 else
 	size=quick
 	REPS=3 NOP_MS=300 SPAWN_MS=300 KSCALE=100000 KMEM=100000
 	TSCALE="1000 10000 100000" LAT_N=5000 KLAT_N=5000 WAKE_N=5000
-	WAKE_AB_BLOCKS=40 WAKE_AB_N=1000
+	WAKE_AB_BLOCKS=40 WAKE_AB_N=1000 WAKE_MOD_ROUNDS=4 WAKE_MOD_BLOCKS=10
 	USPAWN_N=100000 STORM_N=100000 ECHO_MS=1000 ECHO_AB_MS=1000 ECHO_AB_BLOCKS=12
 fi
 ECHO_CONNS="1 64 1000"
@@ -154,6 +154,40 @@ if want wakeab; then
 		say "interleaved wake-up ping-pong between $(plural $m), $WAKE_AB_BLOCKS blocks of $WAKE_AB_N round trips each"
 		./wake ab $m $WAKE_AB_BLOCKS $WAKE_AB_N
 	done
+fi
+
+# Not run by default: this tree's module against another revision's
+# (bench.sh --base REV builds it into /bench/asyncrt_base.ko), in rounds
+# of one boot, each round "wake ab" with both in turn, the order swapped
+# every round. Boots differ by about 3% in the wake-up ratio, more than a
+# change to its path is worth; rounds a minute apart do not
+# (asyncrt.only=wakemod; report.py compares the two per round).
+if [ -n "$only" ] && want wakemod; then
+	if [ ! -e /bench/asyncrt_base.ko ]; then
+		say "wakemod not measured: no base module (bench.sh --base REV)"
+	else
+		r=1
+		while [ $r -le $WAKE_MOD_ROUNDS ]; do
+			say "wake-up of two module builds, round $r/$WAKE_MOD_ROUNDS: $WAKE_MOD_BLOCKS blocks each, threads and processes"
+			order="base cur"
+			[ $((r % 2)) = 0 ] && order="cur base"
+			for v in $order; do
+				ko=/modules/asyncrt.ko
+				[ $v = base ] && ko=/bench/asyncrt_base.ko
+				rmmod asyncrt && insmod $ko || { say "wakemod: cannot load $ko"; break 2; }
+				for m in thread process; do
+					./wake ab $m $WAKE_MOD_BLOCKS $WAKE_AB_N |
+						sed "s/^R wake_ab_$m \([a-z]*\) rtt /R wakemod_${m}_$v \1 r$r /"
+				done
+			done
+			r=$((r + 1))
+		done
+		# The init unloads the module it loaded.
+		if ! grep -q '^asyncrt ' /proc/modules || [ "$v" = base ]; then
+			rmmod asyncrt 2>/dev/null
+			insmod /modules/asyncrt.ko
+		fi
+	fi
 fi
 
 # Not run by default: what one more call costs a futex ping-pong, beside

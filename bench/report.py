@@ -462,6 +462,36 @@ def wakecal_rows(raw, med):
     return rows
 
 
+def wakemod_rows(raw):
+    """bench wakemod (bench.sh --base REV): [(mode, rounds, base, cur,
+    cur / base, (lo, hi) or None)], base and cur each (median, (lo, hi) or
+    None). In each round both modules ran "wake ab" in turn; a module's
+    figure is the median of all its blocks' p50 ratios to futex (each
+    block pairs it with futex already); the paired unit is the round's
+    cur / base, of the two modules' medians in that round."""
+    rows = []
+    for mode in ("thread", "process"):
+        def ratios(ver):
+            """{(boot, round): [block ratio]}: rounds number afresh each boot."""
+            bench, per = "wakemod_%s_%s" % (mode, ver), defaultdict(list)
+            for rnd in {r["param"] for r in raw if r["bench"] == bench}:
+                by_block = block_ratios(raw, bench, "asyncrt", "futex", rnd, "p50_ns")[0]
+                for (boot, _), xs in by_block.items():
+                    per[(boot, rnd)].extend(xs)
+            return per
+        base, cur = ratios("base"), ratios("cur")
+        rounds = sorted(r for r in base if base[r] and cur.get(r))
+        if not rounds:
+            continue
+        units = sorted(statistics.median(cur[r]) / statistics.median(base[r]) for r in rounds)
+        b = sorted(x for r in rounds for x in base[r])
+        c = sorted(x for r in rounds for x in cur[r])
+        rows.append((mode, len(rounds), (statistics.median(b), median_ci(b)),
+                     (statistics.median(c), median_ci(c)),
+                     statistics.median(units), median_ci(units)))
+    return rows
+
+
 def syscost_rows(med):
     """[(test, what, ns with threads, ns with processes)] of those measured."""
     rows = []
@@ -595,6 +625,9 @@ def main():
                                      lo=ci[0] if ci else None, hi=ci[1] if ci else None,
                                      ns_per_exchange=ns)
                                 for mo, v, _, n, m, ci, ns in wakecal_rows(raw, med)],
+                       wakemod=[dict(mode=mo, rounds=n, base=b[0], base_ci=b[1],
+                                     cur=c[0], cur_ci=c[1], cur_over_base=m, ci=ci)
+                                for mo, n, b, c, m, ci in wakemod_rows(raw)],
                        cdf={"%s/%s/%s" % k: v for k, v in sorted(cdf.items())}),
                   f, indent=1)
     print("\nasyncrt vs peers, %s mode, kernel %s (medians over repetitions; "
@@ -633,6 +666,18 @@ def main():
         for mode, variant, what, n, m, ci, ns in wc:
             print("  %-8s %-45s %.3fx %-13s %6.0f ns  (%d blocks)" % (
                 mode, what, m, "%.3f-%.3fx" % ci if ci else "", ns, n))
+    wm = wakemod_rows(raw)
+    if wm:
+        print("\nWake-up of two module builds (bench wakemod, bench.sh --base): p50 "
+              "round trip over futex's, median of each module's blocks' ratios, and "
+              "this tree's over the base's, median of the rounds'; 95% intervals:")
+
+        def fci(ci):
+            return "(%.3f-%.3fx)" % ci if ci else ""
+        for mode, n, b, c, m, ci in wm:
+            print("  %-8s base %.3fx %-15s this tree %.3fx %-15s this tree / base "
+                  "%.3fx %-15s %d rounds" % (mode, b[0], fci(b[1]), c[0], fci(c[1]),
+                                             m, fci(ci), n))
     if not_measured:
         print("\nnot measured in this run:\n  - " + "\n  - ".join(not_measured))
     plots(a.out, cdf, med)

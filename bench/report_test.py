@@ -357,6 +357,37 @@ class Table(unittest.TestCase):
         # Variants absent from the run, and the other mode, give no row.
         self.assertNotIn("futex_enter0", [r[1] for r in rows])
 
+    def test_wakemod_rows_pair_the_modules_round_by_round_and_boot_by_boot(self):
+        text = ""
+        for boot in (1, 2):
+            text += "@@ boot %d\n" % boot
+            for rnd in range(1, 5):
+                # The host drifts from round to round and boot to boot;
+                # within a round the base module's blocks run 1.12x futex,
+                # this tree's 1.09x.
+                for ver, share in (("base", 1.12), ("cur", 1.09)):
+                    for b in range(3):
+                        fu = 100 * boot + 10 * rnd + b
+                        text += "R wakemod_thread_%s asyncrt r%d p50_ns %g\n" % (ver, rnd, fu * share)
+                        text += "R wakemod_thread_%s futex r%d p50_ns %d\n" % (ver, rnd, fu)
+        # A last round cut short before this tree's turn: no pair.
+        text += "R wakemod_thread_base asyncrt r5 p50_ns 300\n"
+        text += "R wakemod_thread_base futex r5 p50_ns 100\n"
+        raw = parse_text(text)[0]
+        rows = report.wakemod_rows(raw)
+        self.assertEqual(len(rows), 1)
+        mode, n, base, cur, m, ci = rows[0]
+        # Round r1 of boot 1 and r1 of boot 2 are distinct rounds.
+        self.assertEqual((mode, n), ("thread", 8))
+        self.assertAlmostEqual(base[0], 1.12)
+        self.assertAlmostEqual(cur[0], 1.09)
+        # 24 blocks each, all alike: the interval is the value.
+        self.assertAlmostEqual(cur[1][0], 1.09)
+        self.assertAlmostEqual(cur[1][1], 1.09)
+        self.assertAlmostEqual(m, 1.09 / 1.12)
+        self.assertAlmostEqual(ci[0], 1.09 / 1.12)
+        self.assertAlmostEqual(ci[1], 1.09 / 1.12)
+
 
 if __name__ == "__main__":
     unittest.main()
