@@ -182,10 +182,15 @@ static void rt_complete(struct asyncrt_rt *rt, const struct asyncrt_cqe *cqe)
 	if (s->gen != cqe->user_data >> 32 || !s->busy)
 		return;
 	op = s->op;
-	if (!op && !more && s->wait_fd >= 0 && cqe->res == 0) {
-		/* A WAIT dropped too late was woken: hand the wake-up on. */
+	/*
+	 * A WAIT dropped too late was woken: hand NOTIFY's wake-up on. A
+	 * WAKE's is not a permit, and a module that cannot tell them apart
+	 * gets the benefit of the doubt.
+	 */
+	if (!op && !more && s->wait_fd >= 0 && cqe->res == 0 &&
+	    (cqe->flags & ASYNCRT_CQE_F_NOTIFY ||
+	     !asyncrt_ring_has_feature(&rt->ring, ASYNCRT_FEAT_CQE_NOTIFY)))
 		rt_queue_ctl(rt, ASYNCRT_OP_NOTIFY, 0, s->wait_fd);
-	}
 	if (!more)
 		asyncrt_slot_free(rt, idx);
 	if (!op)

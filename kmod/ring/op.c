@@ -126,7 +126,8 @@ static void art_op_drop(struct art_future *f, long res)
 	if (link && link->prev)
 		art_op_link(link->prev)->next = NULL;
 	if (!op->posted)
-		art_ring_post(ring, op->user_data, clamp_t(long, res, S32_MIN, S32_MAX), 0);
+		art_ring_post(ring, op->user_data, clamp_t(long, res, S32_MIN, S32_MAX),
+			      art_op_cqe_flags(op, res));
 	if (link && link->next)
 		art_op_release_locked(link->next, res >= 0 || op->hardlink);
 	spin_unlock(&ring->ops_lock);

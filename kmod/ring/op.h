@@ -186,6 +186,19 @@ static inline bool art_op_bare(const struct art_op *op)
 	return op->opcode == ASYNCRT_OP_WAIT && (op->priv & ART_WAIT_BARE);
 }
 
+/*
+ * The flags of an op's terminal completion with @res: a WAIT's success
+ * says whether NOTIFY gave it, so that whoever no longer wants it knows
+ * whether to pass it on (a WAKE's is not a permit).
+ */
+static inline u32 art_op_cqe_flags(const struct art_op *op, long res)
+{
+	if (op->opcode != ASYNCRT_OP_WAIT || res)
+		return 0;
+	return container_of(op, struct art_wait_op, op)->by_notify ?
+	       ASYNCRT_CQE_F_NOTIFY : 0;
+}
+
 static inline struct hlist_head *art_op_bucket(struct art_ring *ring, u64 user_data)
 {
 	return &ring->ops[hash_64(user_data, ring->ops_bits)];

@@ -94,7 +94,7 @@ u32 art_opdef_features(void)
 	if (art_opdef(ASYNCRT_OP_INTERVAL))
 		f |= ASYNCRT_FEAT_INTERVAL;
 	if (art_opdef(ASYNCRT_OP_WAIT))
-		f |= ASYNCRT_FEAT_WAITQ;
+		f |= ASYNCRT_FEAT_WAITQ | ASYNCRT_FEAT_CQE_NOTIFY;
 	if (art_opdef(ASYNCRT_OP_POLL))
 		f |= ASYNCRT_FEAT_POLL;
 	if (art_opdef(ASYNCRT_OP_CANCEL))

@@ -74,12 +74,14 @@ struct art_opdef {
 	/*
 	 * Optional, for an entry alone and without a timeout: start it
 	 * without a task (op.h, "bare"). Returns ART_BARE_STARTED, or the
-	 * result to post now.
+	 * result to post now: ART_BARE_NOTIFIED is a WAIT's 0, from
+	 * NOTIFY's stored permit (ASYNCRT_CQE_F_NOTIFY).
 	 */
 	int (*bare)(struct art_ring *ring, const struct art_sqe *sqe);
 };
 
 #define ART_BARE_STARTED	1
+#define ART_BARE_NOTIFIED	2
 
 /* opdef.c */
 extern const struct art_opdef art_opdefs[ASYNCRT_OP_LAST];

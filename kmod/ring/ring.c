@@ -422,8 +422,9 @@ static void art_cq_batch_flush(struct art_ring *ring, struct art_cq_batch *b,
 
 		WRITE_ONCE(cqe->user_data, b->cqe[i].user_data);
 		WRITE_ONCE(cqe->res, b->cqe[i].res);
-		WRITE_ONCE(cqe->flags, 0);
-		trace_asyncrt_complete(ring->id, b->cqe[i].user_data, b->cqe[i].res, 0);
+		WRITE_ONCE(cqe->flags, b->cqe[i].flags);
+		trace_asyncrt_complete(ring->id, b->cqe[i].user_data, b->cqe[i].res,
+				       b->cqe[i].flags);
 	}
 	ring->cq_tail = tail;
 	this_cpu_add(art_ring_completed, b->n);
@@ -434,10 +435,11 @@ static void art_cq_batch_flush(struct art_ring *ring, struct art_cq_batch *b,
 }
 
 static void art_cq_batch_add(struct art_ring *ring, struct art_cq_batch *b,
-			     u64 user_data, long res)
+			     u64 user_data, long res, u32 flags)
 {
 	b->cqe[b->n].user_data = user_data;
 	b->cqe[b->n].res = clamp_t(long, res, S32_MIN, S32_MAX);
+	b->cqe[b->n].flags = flags;
 	if (++b->n == ART_CQ_BATCH)
 		art_cq_batch_flush(ring, b, 0);
 }
@@ -529,7 +531,7 @@ void art_ring_post(struct art_ring *ring, u64 user_data, s32 res, u32 flags)
  * times.
  */
 static __always_inline void __art_ring_post_early(struct art_ring *ring,
-						  struct art_op *op)
+						  struct art_op *op, u32 flags)
 	__must_hold(&ring->cq_lock)
 {
 	struct art_early_op *e = container_of(op, struct art_early_op, op);
@@ -546,7 +548,7 @@ static __always_inline void __art_ring_post_early(struct art_ring *ring,
 	} else {
 		list_add_tail(&e->node, &ring->early_list);
 	}
-	art_cq_write(ring, op->user_data, 0, 0);
+	art_cq_write(ring, op->user_data, 0, flags);
 	this_cpu_inc(art_ring_completed);
 	this_cpu_inc(art_ring_early);
 	art_cq_publish(ring);
@@ -555,7 +557,7 @@ static __always_inline void __art_ring_post_early(struct art_ring *ring,
 void art_ring_post_early_locked(struct art_ring *ring, struct art_op *op)
 	__must_hold(&ring->cq_lock)
 {
-	__art_ring_post_early(ring, op);
+	__art_ring_post_early(ring, op, 0);
 }
 
 /* @n ops posted early were freed (or are about to be): they stop counting. */
@@ -645,14 +647,14 @@ static __always_inline void art_ring_reap(struct art_ring *ring, bool guest)
  * so none is lost; if that ENTER returns before art_wakeups_flush(), the
  * wake-up is spurious, and harmless.
  */
-void art_ring_post_early(struct art_ring *ring, struct art_op *op,
+void art_ring_post_early(struct art_ring *ring, struct art_op *op, u32 flags,
 			 struct art_wakeups *w)
 {
 	unsigned long irqflags;
 
 	spin_lock_irqsave(&ring->cq_lock, irqflags);
 	/* Inline: this is the waker's critical path (art_wake_submit()). */
-	__art_ring_post_early(ring, op);
+	__art_ring_post_early(ring, op, flags);
 	spin_unlock_irqrestore(&ring->cq_lock, irqflags);
 	__art_ring_wake_waiters(ring, w);
 }
@@ -845,6 +847,7 @@ static void art_ring_submit_one(struct art_ring *ring, struct art_sqe *c,
 {
 	const struct art_opdef *def;
 	struct art_op *op;
+	u32 flags = 0;
 	long res;
 
 	trace_asyncrt_submit(ring->id, c->opcode, c->flags, c->user_data);
@@ -875,7 +878,7 @@ static void art_ring_submit_one(struct art_ring *ring, struct art_sqe *c,
 		res = art_wait_submit(ring, c);
 		if (res == ART_BARE_STARTED)
 			return;
-		goto post;
+		goto bare_post;
 	}
 	def = art_opdef(c->opcode);
 	if (unlikely(!def)) {
@@ -903,18 +906,24 @@ static void art_ring_submit_one(struct art_ring *ring, struct art_sqe *c,
 		res = def->bare(ring, c);
 		if (res == ART_BARE_STARTED)
 			return;
-		goto post;
+		goto bare_post;
 	}
 	art_ring_guest_for_spawn(ring, batch);
 	res = art_op_submit(ring, c, NULL, false, &op);
 	if (!res)
 		return;
+	goto post;
+bare_post:
+	if (res == ART_BARE_NOTIFIED) {
+		res = 0;
+		flags = ASYNCRT_CQE_F_NOTIFY;
+	}
 post:
 	if (c->flags & ASYNCRT_SQE_SKIP_SUCCESS && res >= 0) {
 		batch->skipped++;
 		return;
 	}
-	art_cq_batch_add(ring, batch, c->user_data, res);
+	art_cq_batch_add(ring, batch, c->user_data, res, flags);
 }
 
 /*

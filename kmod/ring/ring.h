@@ -200,7 +200,7 @@ struct art_wakeups {
 	struct task_struct *task[ART_WAKEUPS];	/* [0, n) */
 };
 
-void art_ring_post_early(struct art_ring *ring, struct art_op *op,
+void art_ring_post_early(struct art_ring *ring, struct art_op *op, u32 flags,
 			 struct art_wakeups *w);
 void art_wakeups_flush(struct art_wakeups *w);
 void art_ring_wake_waiters(struct art_ring *ring);

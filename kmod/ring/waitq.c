@@ -146,7 +146,8 @@ static __always_inline void art_waitq_wake_one(struct art_waitq *wq, bool notify
 	smp_store_release(&wo->woken, true);
 	/* Pairs with the release in art_op_release_locked(). */
 	if (smp_load_acquire(&wo->op.gate) == ART_GATE_OPEN)
-		art_ring_post_early(wo->op.ring, &wo->op, w);
+		art_ring_post_early(wo->op.ring, &wo->op,
+				    notify ? ASYNCRT_CQE_F_NOTIFY : 0, w);
 	else
 		art_wake(art_op_task(&wo->op));
 }
@@ -324,7 +325,7 @@ static __always_inline int __art_wait_bare(struct art_ring *ring,
 		ret = -EAGAIN;
 	} else if (wq->permit) {
 		wq->permit = false;
-		ret = 0;
+		ret = ART_BARE_NOTIFIED;
 	} else {
 		art_op_hash_locked(ring, &wo->op);
 		list_add_tail(&wo->node, &wq->waiters);

@@ -4,7 +4,8 @@
  * a task woken by another thread, and by another process (the queue's fd
  * inherited across fork), a stored permit taken by a later wait, WAKE of
  * every waiting task with the count reported, the compare-value wait
- * refusing a changed word, and the abort of a task blocked in a wait.
+ * refusing a changed word, and the abort of a task blocked in a wait; a
+ * dropped wait's wake-up handed on if NOTIFY's, not if WAKE's.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -220,12 +221,15 @@ static enum asyncrt_poll abort_waiter(struct asyncrt_cx *cx, void *state, long *
 	asyncrt_co_end(&a->co, res);
 }
 
-/* A wait bounded by a generous timeout, so a lost wake fails, not hangs. */
+/*
+ * A wait bounded by a timeout, generous unless @ms says otherwise, so a
+ * lost wake fails, not hangs.
+ */
 struct bounded_wait {
 	struct asyncrt_co co;
 	struct asyncrt_op op;
 	struct asyncrt_timeout to;
-	int wq;
+	int wq, ms;
 	long r;
 };
 
@@ -235,7 +239,7 @@ static enum asyncrt_poll bounded_wait(struct asyncrt_cx *cx, void *state, long *
 
 	asyncrt_co_begin(&b->co);
 	asyncrt_wq_wait_init(&b->op, b->wq);
-	asyncrt_timeout_init(&b->to, &b->op.fut, 5000 * MS);
+	asyncrt_timeout_init(&b->to, &b->op.fut, (b->ms ? b->ms : 5000) * MS);
 	asyncrt_co_await(&b->co, asyncrt_timeout_poll(&b->to, cx, &b->r));
 	asyncrt_co_return(&b->co, res, b->r);
 	asyncrt_co_end(&b->co, res);
@@ -264,6 +268,80 @@ TEST_F(notify, abort_of_task_blocked_in_wait_loses_no_notify)
 	b.wq = self->wq;
 	ASSERT_EQ(0, asyncrt_block_on(self->rt, bounded_wait, &b, 0, &res));
 	EXPECT_EQ(0, res);
+}
+
+/*
+ * Spawns a waiter, lets it reach the kernel, then wakes it through a ring
+ * of its own (WAKE or NOTIFY, @op) and aborts it before the runtime
+ * reaps: the completion comes for a dropped wait. The runtime hands a
+ * NOTIFY's wake-up on, and a WAKE's is no permit (ASYNCRT_CQE_F_NOTIFY).
+ */
+struct orphan_wake {
+	struct asyncrt_co co;
+	struct asyncrt_task *h;
+	struct asyncrt_join j;
+	struct asyncrt_sleep nap;
+	int wq, op;
+	long r, woke;
+};
+
+static long wake_from_own_ring(int wq, int op)
+{
+	struct asyncrt_ring ring;
+	struct asyncrt_cqe *cqe;
+	long res;
+
+	if (asyncrt_ring_init(&ring, 4))
+		return -1000;
+	if (op == ASYNCRT_OP_WAKE)
+		asyncrt_prep_wake(asyncrt_get_sqe(&ring), wq, 1, 1);
+	else
+		asyncrt_prep_notify(asyncrt_get_sqe(&ring), wq, 1);
+	res = asyncrt_submit(&ring) == 1 && !asyncrt_wait_cqe(&ring, &cqe) ? cqe->res : -1001;
+	asyncrt_ring_exit(&ring);
+	return res;
+}
+
+static enum asyncrt_poll orphan_wake(struct asyncrt_cx *cx, void *state, long *res)
+{
+	struct orphan_wake *o = state;
+	struct wq_task t = { .kind = 0, .wq = o->wq };
+
+	asyncrt_co_begin(&o->co);
+	asyncrt_spawn(cx->rt, wq_task, &t, sizeof(t), &o->h);
+	asyncrt_sleep_init(&o->nap, 20 * MS);
+	asyncrt_co_await(&o->co, asyncrt_sleep_poll(&o->nap, cx, &o->r));
+	/* No await from here to the abort: the runtime reaps nothing. */
+	o->woke = wake_from_own_ring(o->wq, o->op);
+	asyncrt_task_abort(o->h);
+	asyncrt_join_init(&o->j, o->h);
+	asyncrt_co_await(&o->co, asyncrt_join_poll(&o->j, cx, &o->r));
+	asyncrt_co_return(&o->co, res, o->r);
+	asyncrt_co_end(&o->co, res);
+}
+
+TEST_F(notify, dropped_wait_hands_on_notify_but_no_wake)
+{
+	static const int ops[2] = { ASYNCRT_OP_NOTIFY, ASYNCRT_OP_WAKE };
+	long res;
+
+	REQUIRE_OP(self->rt, ASYNCRT_OP_WAIT, "wait queues");
+	REQUIRE_OP(self->rt, ASYNCRT_OP_CANCEL, "CANCEL");
+	REQUIRE_OP(self->rt, ASYNCRT_OP_SLEEP, "SLEEP");
+	for (int i = 0; i < 2; i++) {
+		struct orphan_wake o = { .wq = self->wq, .op = ops[i] };
+		struct bounded_wait b = { .wq = self->wq, .ms = 200 };
+
+		res = 0;
+		ASSERT_EQ(0, asyncrt_block_on(self->rt, orphan_wake, &o, 0, &res));
+		/* The waiter was queued, woken, then dropped. */
+		EXPECT_EQ(1, o.woke) TH_LOG("op %d", ops[i]);
+		EXPECT_EQ(-ECANCELED, res) TH_LOG("op %d", ops[i]);
+		res = 1;
+		ASSERT_EQ(0, asyncrt_block_on(self->rt, bounded_wait, &b, 0, &res));
+		/* NOTIFY's wake-up handed on; nothing stored for WAKE's. */
+		EXPECT_EQ(ops[i] == ASYNCRT_OP_NOTIFY ? 0 : -ETIME, res) TH_LOG("op %d", ops[i]);
+	}
 }
 
 TEST_F(notify, wq_new_bad_input)

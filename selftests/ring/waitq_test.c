@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: shared wait queues: WAIT/WAKE/NOTIFY semantics (one stored
- * permit, given back by a WAIT that took it and failed; wake n or all),
+ * permit, given back by a WAIT that took it and failed; wake n or all; a
+ * WAIT's completion marked when NOTIFY gave it),
  * the compare-value that makes a lost wake-up impossible (also on a page
  * not faulted in yet), bad fds and addresses (a linked WAKE refuses at
  * submission what it would refuse when run), and sharing the queue with
  * another thread, with a forked child, and with a process that received
- * the fd over a unix socket; one WAKE of the waiters of a dozen instances. What a queued WAIT costs (no task alone,
- * with a timeout a task not polled until woken) is in bare_wait_test.
+ * the fd over a unix socket; one WAKE of the waiters of a dozen instances.
+ * What a queued WAIT costs (no task alone, with a timeout a task not
+ * polled until woken) is in bare_wait_test.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -119,6 +121,74 @@ TEST_F(wq, notify_stores_one_permit)
 	for (int i = 0; i < 2; i++) {
 		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
 		EXPECT_EQ(cqe.user_data == 4 ? 1 : 0, cqe.res);
+	}
+}
+
+/*
+ * A WAIT's 0 says whether NOTIFY gave it (woken, or the stored permit),
+ * for a WAIT alone and for one with a timeout (a task): a WAKE's is no
+ * permit, and whoever drops the wake-up must know which to pass on.
+ */
+static void wait_sqe(struct asyncrt_ring *ring, int wq, bool timed, uint64_t ud)
+{
+	struct asyncrt_sqe *sqe = asyncrt_get_sqe(ring);
+
+	asyncrt_prep_wait(sqe, wq, NULL, 0, ud);
+	if (timed) {
+		sqe->flags |= ASYNCRT_SQE_TIMEOUT;
+		sqe->timeout_ns = 30 * SEC;
+	}
+}
+
+/* The next two completions, into c[0] (user_data @ud) and c[1] (the other). */
+static int two_cqes(struct asyncrt_ring *ring, uint64_t ud, struct asyncrt_cqe *c)
+{
+	struct asyncrt_cqe cqe;
+
+	for (int i = 0; i < 2; i++) {
+		if (next_cqe(ring, &cqe, 30 * SEC))
+			return -1;
+		c[cqe.user_data != ud] = cqe;
+	}
+	return 0;
+}
+
+TEST_F(wq, wait_completion_says_whether_notify_woke_it)
+{
+	struct asyncrt_cqe c[2];
+
+	ASSERT_TRUE(asyncrt_ring_has_feature(&self->ring, ASYNCRT_FEAT_CQE_NOTIFY));
+	for (int timed = 0; timed < 2; timed++) {
+		/* Woken by NOTIFY. */
+		wait_sqe(&self->ring, self->wq, timed, 10);
+		ASSERT_EQ(1, asyncrt_submit(&self->ring));
+		sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_NOTIFY, self->wq, 0, 11);
+		ASSERT_EQ(1, asyncrt_submit(&self->ring));
+		ASSERT_EQ(0, two_cqes(&self->ring, 10, c));
+		EXPECT_EQ(0, c[0].res);
+		EXPECT_EQ(ASYNCRT_CQE_F_NOTIFY, c[0].flags) TH_LOG("timed %d", timed);
+		EXPECT_EQ(1, c[1].res);
+		EXPECT_EQ(0, c[1].flags);
+
+		/* Woken by WAKE. */
+		wait_sqe(&self->ring, self->wq, timed, 20);
+		ASSERT_EQ(1, asyncrt_submit(&self->ring));
+		sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, self->wq, 1, 21);
+		ASSERT_EQ(1, asyncrt_submit(&self->ring));
+		ASSERT_EQ(0, two_cqes(&self->ring, 20, c));
+		EXPECT_EQ(0, c[0].res);
+		EXPECT_EQ(0, c[0].flags) TH_LOG("timed %d", timed);
+		EXPECT_EQ(1, c[1].res);
+
+		/* The stored permit taken. */
+		sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_NOTIFY, self->wq, 0, 30);
+		EXPECT_EQ(0, run1(&self->ring, NULL));
+		wait_sqe(&self->ring, self->wq, timed, 31);
+		ASSERT_EQ(1, asyncrt_submit(&self->ring));
+		ASSERT_EQ(0, next_cqe(&self->ring, &c[0], 30 * SEC));
+		EXPECT_EQ(31, c[0].user_data);
+		EXPECT_EQ(0, c[0].res);
+		EXPECT_EQ(ASYNCRT_CQE_F_NOTIFY, c[0].flags) TH_LOG("timed %d", timed);
 	}
 }
 

@@ -154,6 +154,7 @@ struct asyncrt_sqe {
 
 /* cqe->flags */
 #define ASYNCRT_CQE_F_MORE	(1U << 0) /* more completions will follow */
+#define ASYNCRT_CQE_F_NOTIFY	(1U << 1) /* a WAIT's 0: NOTIFY's wake-up or permit */
 
 /* A completion queue entry: 16 bytes. */
 struct asyncrt_cqe {
@@ -195,6 +196,7 @@ struct asyncrt_cq_offsets {
 #define ASYNCRT_FEAT_CANCEL	(1U << 7)
 #define ASYNCRT_FEAT_SOCK	(1U << 8) /* SEND, RECV */
 #define ASYNCRT_FEAT_SKIP_SUCCESS (1U << 9) /* ASYNCRT_SQE_SKIP_SUCCESS */
+#define ASYNCRT_FEAT_CQE_NOTIFY	(1U << 10) /* ASYNCRT_CQE_F_NOTIFY */
 
 /* Limits: requested sizes are rounded up to a power of two. */
 #define ASYNCRT_MAX_SQ_ENTRIES	4096
