@@ -160,8 +160,8 @@ fi
 # (bench.sh --base REV builds it into /bench/asyncrt_base.ko), in rounds
 # of one boot, each round "wake ab" with both in turn, the order swapped
 # every round. Boots differ by about 3% in the wake-up ratio, more than a
-# change to its path is worth; rounds a minute apart do not
-# (asyncrt.only=wakemod; report.py compares the two per round).
+# change to its path is worth, so the two are compared within one boot
+# (asyncrt.only=wakemod; report.py compares them overall and per round).
 if [ -n "$only" ] && want wakemod; then
 	if [ ! -e /bench/asyncrt_base.ko ]; then
 		say "wakemod not measured: no base module (bench.sh --base REV)"
