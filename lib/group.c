@@ -21,10 +21,25 @@ int asyncrt_group_init(struct asyncrt_group *g, struct asyncrt_rt *rt)
 	return 0;
 }
 
+/*
+ * The task whose state holds @g, if it is the one being polled: its state
+ * is where a group is usually kept, and where it goes with the task.
+ */
+static struct asyncrt_task *group_owner(const struct asyncrt_group *g)
+{
+	struct asyncrt_task *o = g->rt->cx.task;
+	uintptr_t p = (uintptr_t)g, s;
+
+	if (!o)
+		return NULL;
+	s = (uintptr_t)o->state;
+	return p >= s && o->size >= sizeof(*g) && p - s <= o->size - sizeof(*g) ? o : NULL;
+}
+
 int asyncrt_group_spawn(struct asyncrt_group *g, asyncrt_task_fn fn, const void *init,
 			size_t size, uint64_t *id)
 {
-	struct asyncrt_task *t;
+	struct asyncrt_task *t, *owner;
 
 	if (!g || !g->rt || !fn)
 		return -EINVAL;
@@ -33,6 +48,9 @@ int asyncrt_group_spawn(struct asyncrt_group *g, asyncrt_task_fn fn, const void 
 		return -ENOMEM;
 	t->group = g;
 	asyncrt_list_add_tail(&t->gnode, &g->running);
+	owner = group_owner(g);
+	if (owner)
+		asyncrt_list_add_tail(&t->onode, &owner->owned);
 	g->nrunning++;
 	if (id)
 		*id = t->id;
@@ -78,6 +96,35 @@ void asyncrt_group_destroy(struct asyncrt_group *g)
 	if (!g)
 		return;
 	asyncrt_group_abort_all(g);
+	while (!asyncrt_list_empty(&g->done))
+		group_take(g, asyncrt_container_of(g->done.next, struct asyncrt_task, gnode));
+	g->waiter = NULL;
+}
+
+/*
+ * @g's memory goes with the state of the task that holds it, which ends:
+ * what asyncrt_group_destroy() does, except that a member being polled
+ * (the one that aborted that task) cannot be waited for. It leaves the
+ * group and ends after its poll, on its own.
+ */
+void asyncrt_group_drop(struct asyncrt_group *g)
+{
+	/* Its next() went with the task's parked futures: wake nobody. */
+	g->waiter = NULL;
+	while (!asyncrt_list_empty(&g->running)) {
+		struct asyncrt_task *t =
+			asyncrt_container_of(g->running.next, struct asyncrt_task, gnode);
+
+		if (asyncrt_task_running(t)) {
+			t->abort_pending = 1;
+			asyncrt_list_del(&t->gnode);
+			asyncrt_list_del(&t->onode);
+			g->nrunning--;
+			t->group = NULL;
+			continue;
+		}
+		asyncrt_task_abort(t);
+	}
 	while (!asyncrt_list_empty(&g->done))
 		group_take(g, asyncrt_container_of(g->done.next, struct asyncrt_task, gnode));
 	g->waiter = NULL;

@@ -331,6 +331,8 @@ static void task_release(struct asyncrt_task *t)
 	struct asyncrt_rt *rt = t->rt;
 	unsigned int c = t->cls;
 
+	/* No longer a member its group's owner must end. */
+	asyncrt_list_del(&t->onode);
 	if (!rt || c == ASYNCRT_TASK_NOCACHE ||
 	    rt->task_cache_bytes + task_class_bytes(c) > ASYNCRT_TASK_CACHE_BYTES) {
 		free(t);
@@ -374,11 +376,27 @@ static void task_drop_parked(struct asyncrt_task *t)
 	}
 }
 
+/*
+ * The state goes, and with it every group it holds: their tasks are
+ * aborted and freed, as tokio's JoinSet aborts its tasks when dropped.
+ * Each pass takes at least the member it starts from off the list.
+ */
+static void task_drop_groups(struct asyncrt_task *t)
+{
+	while (!asyncrt_list_empty(&t->owned)) {
+		struct asyncrt_task *m =
+			asyncrt_container_of(t->owned.next, struct asyncrt_task, onode);
+
+		asyncrt_group_drop(m->group);
+	}
+}
+
 static void task_finish(struct asyncrt_task *t, long result)
 {
 	struct asyncrt_rt *rt = t->rt;
 
 	task_drop_parked(t);
+	task_drop_groups(t);
 	if (t->queued) {
 		asyncrt_list_unlink(&t->run);
 		t->queued = 0;
@@ -478,9 +496,12 @@ struct asyncrt_task *asyncrt_task_new(struct asyncrt_rt *rt, asyncrt_task_fn fn,
 		memcpy(t->state, init, size);
 	else if (size)
 		memset(t->state, 0, size);
+	t->size = size;
 	asyncrt_list_init(&t->run);
 	asyncrt_list_init(&t->parked);
 	asyncrt_list_init(&t->gnode);
+	asyncrt_list_init(&t->owned);
+	asyncrt_list_init(&t->onode);
 	asyncrt_list_add_tail(&t->all, &rt->tasks);
 	rt->m.tasks_spawned++;
 	rt->m.tasks_alive++;
@@ -630,8 +651,9 @@ err_free:
 
 /*
  * Abort what still runs, free what is left, close the instance: the kernel
- * cancels whatever entries remain in flight. Tasks kept by a group are the
- * group's to free (asyncrt_group_destroy); join handles become invalid.
+ * cancels whatever entries remain in flight. A group in a task's state
+ * goes with it; the tasks kept by any other group are that group's to free
+ * (asyncrt_group_destroy). Join handles become invalid.
  */
 void asyncrt_rt_destroy(struct asyncrt_rt *rt)
 {

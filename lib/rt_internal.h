@@ -125,6 +125,13 @@ struct asyncrt_task {
 	struct asyncrt_link all;	/* in rt->tasks (live) or rt->zombies */
 	struct asyncrt_link parked;	/* futures parked on this task */
 	struct asyncrt_link gnode;	/* in its group's running or done list */
+	/*
+	 * Members of the groups that live in this task's state, and this
+	 * member's place among its group owner's: a group goes with the
+	 * state that holds it (asyncrt_group_drop()).
+	 */
+	struct asyncrt_link owned;
+	struct asyncrt_link onode;
 	struct asyncrt_rt *rt;
 	struct asyncrt_group *group;
 	asyncrt_task_fn fn;
@@ -135,6 +142,7 @@ struct asyncrt_task {
 	long result;
 	unsigned int queued:1, done:1, aborted:1, handle:1, abort_pending:1;
 	uint8_t cls;			/* task cache class, or ASYNCRT_TASK_NOCACHE */
+	uint32_t size;			/* of the state, if the task owns it */
 };
 
 /*
@@ -270,6 +278,9 @@ struct asyncrt_task *asyncrt_task_new(struct asyncrt_rt *rt, asyncrt_task_fn fn,
 				      asyncrt_task_drop_fn drop, const void *init,
 				      size_t size);
 void asyncrt_task_free(struct asyncrt_task *t);
+
+/* group.c */
+void asyncrt_group_drop(struct asyncrt_group *g);
 
 /* net.c */
 #define ASYNCRT_TRY_STREAM	(1U << 0)	/* a short read means drained */

@@ -221,6 +221,10 @@ enum asyncrt_poll asyncrt_join_poll(struct asyncrt_join *j, struct asyncrt_cx *c
 /* Groups: a JoinSet (group.c)                                             */
 /* ---------------------------------------------------------------------- */
 
+/*
+ * A group in a task's state, spawned into from that task, goes with it:
+ * its tasks are aborted and freed when the task ends. Destroy any other.
+ */
 struct asyncrt_group {
 	struct asyncrt_rt *rt;
 	struct asyncrt_link running;

@@ -3,9 +3,10 @@
  * Description: the executor's tasks without timers: spawn and join, yield
  * order, abort (pending, finished, self), detach, block_on of a task and of
  * a bare future, -EDEADLK for a loop that can never progress, groups
- * (JoinSet), metrics, a runtime destroyed with tasks still pending, a
- * joined task's memory reused by the next spawn (the task cache), and bad
- * input. Waits here are channels, so only NOP is needed from the module.
+ * (JoinSet, and one going with the task state that holds it), metrics,
+ * a runtime destroyed with tasks still pending, a joined task's memory
+ * reused by the next spawn (the task cache), and bad input. Waits here
+ * are channels, so only NOP is needed from the module.
  */
 #include <errno.h>
 #include <string.h>
@@ -428,6 +429,122 @@ TEST_F(task, group_abort_all_gives_ecanceled_each)
 
 	ASSERT_EQ(0, asyncrt_block_on(self->rt, group_sum, &s, sizeof(s), &res));
 	EXPECT_EQ(-10L * ECANCELED, res);
+}
+
+/*
+ * Holds in its state a group of n tasks that never finish (each waits on a
+ * channel nobody sends on), plus an aborter if asked, and then either waits
+ * for the group's next or returns 7, never destroying the group.
+ */
+struct group_owner {
+	struct asyncrt_co co;
+	struct asyncrt_group g;
+	struct asyncrt_group_next next;
+	struct blocked b;
+	struct asyncrt_task **self;	/* for the aborter */
+	int n, i, wait, aborter;
+	long r;
+};
+
+/* A member that aborts the task holding its group, then returns 9. */
+static enum asyncrt_poll owner_aborter(struct asyncrt_cx *cx, void *state, long *res)
+{
+	*res = asyncrt_task_abort(**(struct asyncrt_task ***)state) ?: 9;
+	return ASYNCRT_READY;
+}
+
+static enum asyncrt_poll group_owner(struct asyncrt_cx *cx, void *state, long *res)
+{
+	struct group_owner *o = state;
+
+	asyncrt_co_begin(&o->co);
+	asyncrt_group_init(&o->g, cx->rt);
+	for (o->i = 0; o->i < o->n; o->i++)
+		if (asyncrt_group_spawn(&o->g, blocked, &o->b, sizeof(o->b), NULL))
+			asyncrt_co_return(&o->co, res, -ENOMEM);
+	if (o->aborter &&
+	    asyncrt_group_spawn(&o->g, owner_aborter, &o->self, sizeof(o->self), NULL))
+		asyncrt_co_return(&o->co, res, -ENOMEM);
+	if (o->wait) {
+		asyncrt_group_next_init(&o->next, &o->g);
+		asyncrt_co_await(&o->co, asyncrt_group_next_poll(&o->next, cx, &o->r));
+	}
+	asyncrt_co_yield(&o->co, cx);		/* the members run and park */
+	asyncrt_co_return(&o->co, res, 7);
+	asyncrt_co_end(&o->co, res);
+}
+
+/* Spawns a group_owner, aborts it once its members park (if asked), joins it. */
+struct own_group {
+	struct asyncrt_co co;
+	struct group_owner o;
+	struct asyncrt_task *h;
+	struct asyncrt_join j;
+	int abort;
+	long r;
+};
+
+static enum asyncrt_poll own_group(struct asyncrt_cx *cx, void *state, long *res)
+{
+	struct own_group *s = state;
+
+	asyncrt_co_begin(&s->co);
+	s->o.self = &s->h;
+	if (asyncrt_spawn(cx->rt, group_owner, &s->o, sizeof(s->o), &s->h))
+		asyncrt_co_return(&s->co, res, -ENOMEM);
+	asyncrt_co_yield(&s->co, cx);		/* it spawns its group */
+	asyncrt_co_yield(&s->co, cx);		/* which parks */
+	if (s->abort)
+		asyncrt_task_abort(s->h);
+	asyncrt_join_init(&s->j, s->h);
+	asyncrt_co_await(&s->co, asyncrt_join_poll(&s->j, cx, &s->r));
+	asyncrt_co_yield(&s->co, cx);		/* a member ending on its own */
+	asyncrt_co_return(&s->co, res, s->r);
+	asyncrt_co_end(&s->co, res);
+}
+
+/*
+ * Runs own_group and checks that only the root is left alive after it,
+ * with @aborted tasks counted as aborted: a group goes with the task
+ * state that holds it, as tokio's JoinSet aborts its tasks when dropped.
+ */
+static void check_group_goes_with_its_task(struct __test_metadata *_metadata,
+					   struct asyncrt_rt *rt, struct own_group *s,
+					   long want, uint64_t aborted)
+{
+	struct asyncrt_metrics m;
+	long res = 0;
+
+	ASSERT_EQ(0, asyncrt_oneshot_new(&s->o.b.ch, sizeof(long)));
+	ASSERT_EQ(0, asyncrt_block_on(rt, own_group, s, sizeof(*s), &res));
+	EXPECT_EQ(want, res);
+	ASSERT_EQ(0, asyncrt_rt_metrics(rt, &m, sizeof(m)));
+	EXPECT_EQ(0, m.tasks_alive);
+	EXPECT_EQ(aborted, m.tasks_aborted);
+	asyncrt_oneshot_close_tx(s->o.b.ch);
+	asyncrt_oneshot_close_rx(s->o.b.ch);
+}
+
+TEST_F(task, group_goes_with_the_aborted_task_that_holds_it)
+{
+	struct own_group s = { .abort = 1, .o = { .n = 5, .wait = 1 } };
+
+	check_group_goes_with_its_task(_metadata, self->rt, &s, -ECANCELED, 6);
+}
+
+TEST_F(task, group_goes_with_the_task_that_returns_holding_it)
+{
+	struct own_group s = { .o = { .n = 5 } };
+
+	check_group_goes_with_its_task(_metadata, self->rt, &s, 7, 5);
+}
+
+/* The member that aborts the group's owner is being polled: it ends after. */
+TEST_F(task, group_member_that_aborts_its_owner_ends_after_its_poll)
+{
+	struct own_group s = { .o = { .n = 3, .wait = 1, .aborter = 1 } };
+
+	check_group_goes_with_its_task(_metadata, self->rt, &s, -ECANCELED, 5);
 }
 
 TEST_F(task, metrics_count_polls_and_tasks)
