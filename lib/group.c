@@ -6,6 +6,7 @@
  * them; the group, not a join handle, owns them.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rt_internal.h"
@@ -22,18 +23,41 @@ int asyncrt_group_init(struct asyncrt_group *g, struct asyncrt_rt *rt)
 }
 
 /*
- * The task whose state holds @g, if it is the one being polled: its state
- * is where a group is usually kept, and where it goes with the task.
+ * The task whose state holds @g, if it is the one being polled: a task's
+ * state is where a group is usually kept, and spawned into from.
  */
 static struct asyncrt_task *group_owner(const struct asyncrt_group *g)
 {
 	struct asyncrt_task *o = g->rt->cx.task;
 	uintptr_t p = (uintptr_t)g, s;
 
-	if (!o)
+	if (!o || o->size < sizeof(*g))
 		return NULL;
 	s = (uintptr_t)o->state;
-	return p >= s && o->size >= sizeof(*g) && p - s <= o->size - sizeof(*g) ? o : NULL;
+	return p >= s && p - s <= o->size - sizeof(*g) ? o : NULL;
+}
+
+/* Note @g among the groups @o's end drops, once. */
+static int group_own(struct asyncrt_task *o, struct asyncrt_group *g)
+{
+	struct asyncrt_owned *w = o->owned;
+	uint32_t i, cap;
+
+	for (i = 0; w && i < w->n; i++)
+		if (w->g[i] == g)
+			return 0;
+	if (!w || w->n == w->cap) {
+		cap = w ? 2 * w->cap : 2;
+		w = realloc(w, sizeof(*w) + cap * sizeof(w->g[0]));
+		if (!w)
+			return -ENOMEM;
+		if (!o->owned)
+			w->n = 0;
+		w->cap = cap;
+		o->owned = w;
+	}
+	w->g[w->n++] = g;
+	return 0;
 }
 
 int asyncrt_group_spawn(struct asyncrt_group *g, asyncrt_task_fn fn, const void *init,
@@ -43,14 +67,14 @@ int asyncrt_group_spawn(struct asyncrt_group *g, asyncrt_task_fn fn, const void 
 
 	if (!g || !g->rt || !fn)
 		return -EINVAL;
+	owner = group_owner(g);
+	if (owner && group_own(owner, g))
+		return -ENOMEM;
 	t = asyncrt_task_new(g->rt, fn, NULL, init, size);
 	if (!t)
 		return -ENOMEM;
 	t->group = g;
 	asyncrt_list_add_tail(&t->gnode, &g->running);
-	owner = group_owner(g);
-	if (owner)
-		asyncrt_list_add_tail(&t->onode, &owner->owned);
 	g->nrunning++;
 	if (id)
 		*id = t->id;
@@ -102,14 +126,14 @@ void asyncrt_group_destroy(struct asyncrt_group *g)
 }
 
 /*
- * @g's memory goes with the state of the task that holds it, which ends:
- * what asyncrt_group_destroy() does, except that a member being polled
- * (the one that aborted that task) cannot be waited for. It leaves the
- * group and ends after its poll, on its own.
+ * @g's memory goes with the state of the task that holds it: what
+ * asyncrt_group_destroy() does, except that a task of the group being
+ * polled (the one that aborted the holder) cannot be waited for. It leaves
+ * the group and ends after its poll, on its own, as aborted.
  */
-void asyncrt_group_drop(struct asyncrt_group *g)
+static void group_drop(struct asyncrt_group *g)
 {
-	/* Its next() went with the task's parked futures: wake nobody. */
+	/* Its next() went with the holder's parked futures: wake nobody. */
 	g->waiter = NULL;
 	while (!asyncrt_list_empty(&g->running)) {
 		struct asyncrt_task *t =
@@ -118,7 +142,6 @@ void asyncrt_group_drop(struct asyncrt_group *g)
 		if (asyncrt_task_running(t)) {
 			t->abort_pending = 1;
 			asyncrt_list_del(&t->gnode);
-			asyncrt_list_del(&t->onode);
 			g->nrunning--;
 			t->group = NULL;
 			continue;
@@ -127,7 +150,18 @@ void asyncrt_group_drop(struct asyncrt_group *g)
 	}
 	while (!asyncrt_list_empty(&g->done))
 		group_take(g, asyncrt_container_of(g->done.next, struct asyncrt_task, gnode));
-	g->waiter = NULL;
+}
+
+/* @t ends, and with its state go the groups it holds. */
+void asyncrt_task_drop_groups(struct asyncrt_task *t)
+{
+	struct asyncrt_owned *w = t->owned;
+	uint32_t i;
+
+	t->owned = NULL;
+	for (i = 0; i < w->n; i++)
+		group_drop(w->g[i]);
+	free(w);
 }
 
 static void group_next_drop(struct asyncrt_future *f)

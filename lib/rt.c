@@ -331,8 +331,6 @@ static void task_release(struct asyncrt_task *t)
 	struct asyncrt_rt *rt = t->rt;
 	unsigned int c = t->cls;
 
-	/* No longer a member its group's owner must end. */
-	asyncrt_list_del(&t->onode);
 	if (!rt || c == ASYNCRT_TASK_NOCACHE ||
 	    rt->task_cache_bytes + task_class_bytes(c) > ASYNCRT_TASK_CACHE_BYTES) {
 		free(t);
@@ -376,27 +374,13 @@ static void task_drop_parked(struct asyncrt_task *t)
 	}
 }
 
-/*
- * The state goes, and with it every group it holds: their tasks are
- * aborted and freed, as tokio's JoinSet aborts its tasks when dropped.
- * Each pass takes at least the member it starts from off the list.
- */
-static void task_drop_groups(struct asyncrt_task *t)
-{
-	while (!asyncrt_list_empty(&t->owned)) {
-		struct asyncrt_task *m =
-			asyncrt_container_of(t->owned.next, struct asyncrt_task, onode);
-
-		asyncrt_group_drop(m->group);
-	}
-}
-
 static void task_finish(struct asyncrt_task *t, long result)
 {
 	struct asyncrt_rt *rt = t->rt;
 
 	task_drop_parked(t);
-	task_drop_groups(t);
+	if (t->owned)
+		asyncrt_task_drop_groups(t);
 	if (t->queued) {
 		asyncrt_list_unlink(&t->run);
 		t->queued = 0;
@@ -500,8 +484,6 @@ struct asyncrt_task *asyncrt_task_new(struct asyncrt_rt *rt, asyncrt_task_fn fn,
 	asyncrt_list_init(&t->run);
 	asyncrt_list_init(&t->parked);
 	asyncrt_list_init(&t->gnode);
-	asyncrt_list_init(&t->owned);
-	asyncrt_list_init(&t->onode);
 	asyncrt_list_add_tail(&t->all, &rt->tasks);
 	rt->m.tasks_spawned++;
 	rt->m.tasks_alive++;

@@ -125,24 +125,28 @@ struct asyncrt_task {
 	struct asyncrt_link all;	/* in rt->tasks (live) or rt->zombies */
 	struct asyncrt_link parked;	/* futures parked on this task */
 	struct asyncrt_link gnode;	/* in its group's running or done list */
-	/*
-	 * Members of the groups that live in this task's state, and this
-	 * member's place among its group owner's: a group goes with the
-	 * state that holds it (asyncrt_group_drop()).
-	 */
-	struct asyncrt_link owned;
-	struct asyncrt_link onode;
 	struct asyncrt_rt *rt;
 	struct asyncrt_group *group;
 	asyncrt_task_fn fn;
 	asyncrt_task_drop_fn drop;
 	struct asyncrt_future *joiner;
+	struct asyncrt_owned *owned;	/* groups in its state (group.c) */
 	void *state;
 	uint64_t id;
 	long result;
 	unsigned int queued:1, done:1, aborted:1, handle:1, abort_pending:1;
 	uint8_t cls;			/* task cache class, or ASYNCRT_TASK_NOCACHE */
 	uint32_t size;			/* of the state, if the task owns it */
+};
+
+/*
+ * The groups a task keeps in its state and has spawned into: they go when
+ * the task ends, as tokio's JoinSet aborts its tasks when dropped. Most
+ * tasks have none, and then nothing is allocated.
+ */
+struct asyncrt_owned {
+	uint32_t n, cap;
+	struct asyncrt_group *g[];
 };
 
 /*
@@ -280,7 +284,7 @@ struct asyncrt_task *asyncrt_task_new(struct asyncrt_rt *rt, asyncrt_task_fn fn,
 void asyncrt_task_free(struct asyncrt_task *t);
 
 /* group.c */
-void asyncrt_group_drop(struct asyncrt_group *g);
+void asyncrt_task_drop_groups(struct asyncrt_task *t);
 
 /* net.c */
 #define ASYNCRT_TRY_STREAM	(1U << 0)	/* a short read means drained */

@@ -432,17 +432,18 @@ TEST_F(task, group_abort_all_gives_ecanceled_each)
 }
 
 /*
- * Holds in its state a group of n tasks that never finish (each waits on a
- * channel nobody sends on), plus an aborter if asked, and then either waits
- * for the group's next or returns 7, never destroying the group.
+ * Holds in its state groups (one, or ngroups) of n tasks in all that never
+ * finish (each waits on a channel nobody sends on), plus an aborter if
+ * asked, and then either waits for the first group's next or returns 7,
+ * never destroying a group.
  */
 struct group_owner {
 	struct asyncrt_co co;
-	struct asyncrt_group g;
+	struct asyncrt_group g[3];
 	struct asyncrt_group_next next;
 	struct blocked b;
 	struct asyncrt_task **self;	/* for the aborter */
-	int n, i, wait, aborter;
+	int n, i, ngroups, wait, aborter;
 	long r;
 };
 
@@ -458,15 +459,18 @@ static enum asyncrt_poll group_owner(struct asyncrt_cx *cx, void *state, long *r
 	struct group_owner *o = state;
 
 	asyncrt_co_begin(&o->co);
-	asyncrt_group_init(&o->g, cx->rt);
+	o->ngroups = o->ngroups ?: 1;
+	for (o->i = 0; o->i < o->ngroups; o->i++)
+		asyncrt_group_init(&o->g[o->i], cx->rt);
 	for (o->i = 0; o->i < o->n; o->i++)
-		if (asyncrt_group_spawn(&o->g, blocked, &o->b, sizeof(o->b), NULL))
+		if (asyncrt_group_spawn(&o->g[o->i % o->ngroups], blocked, &o->b,
+					sizeof(o->b), NULL))
 			asyncrt_co_return(&o->co, res, -ENOMEM);
 	if (o->aborter &&
-	    asyncrt_group_spawn(&o->g, owner_aborter, &o->self, sizeof(o->self), NULL))
+	    asyncrt_group_spawn(&o->g[0], owner_aborter, &o->self, sizeof(o->self), NULL))
 		asyncrt_co_return(&o->co, res, -ENOMEM);
 	if (o->wait) {
-		asyncrt_group_next_init(&o->next, &o->g);
+		asyncrt_group_next_init(&o->next, &o->g[0]);
 		asyncrt_co_await(&o->co, asyncrt_group_next_poll(&o->next, cx, &o->r));
 	}
 	asyncrt_co_yield(&o->co, cx);		/* the members run and park */
@@ -537,6 +541,13 @@ TEST_F(task, group_goes_with_the_task_that_returns_holding_it)
 	struct own_group s = { .o = { .n = 5 } };
 
 	check_group_goes_with_its_task(_metadata, self->rt, &s, 7, 5);
+}
+
+TEST_F(task, groups_go_with_the_task_that_returns_holding_three)
+{
+	struct own_group s = { .o = { .n = 7, .ngroups = 3 } };
+
+	check_group_goes_with_its_task(_metadata, self->rt, &s, 7, 7);
 }
 
 /* The member that aborts the group's owner is being polled: it ends after. */
