@@ -3,9 +3,11 @@
  * Groups, tokio's JoinSet: spawn tasks into a group, take their results in
  * the order they finish, abort them all at once. A group's tasks are on its
  * running list until they end, then on its done list until next() takes
- * them; the group, not a join handle, owns them.
+ * them; the group, not a join handle, owns them. A group kept in a task's
+ * state goes with it when the task ends (asyncrt_task_drop_groups()).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,25 +88,39 @@ size_t asyncrt_group_len(const struct asyncrt_group *g)
 	return g ? g->nrunning + g->ndone : 0;
 }
 
-void asyncrt_group_abort_all(struct asyncrt_group *g)
+/*
+ * Abort every task of @g. One of them may be the task being polled (the
+ * caller, or the task that aborted the group's holder): it ends after its
+ * poll. With @keep it stays in the group, to be taken when it ends;
+ * otherwise it leaves the group, whose memory is about to go.
+ */
+static void group_abort(struct asyncrt_group *g, bool keep)
 {
-	if (!g)
-		return;
 	while (!asyncrt_list_empty(&g->running)) {
 		struct asyncrt_task *t =
 			asyncrt_container_of(g->running.next, struct asyncrt_task, gnode);
 
-		if (asyncrt_task_running(t)) {
-			/* The caller is one of ours: it ends after this poll. */
-			t->abort_pending = 1;
-			asyncrt_list_del(&t->gnode);
-			asyncrt_list_add_tail(&t->gnode, &g->running);
-			if (g->running.next == &t->gnode)
-				break;
+		if (!asyncrt_task_running(t)) {
+			asyncrt_task_abort(t);
 			continue;
 		}
-		asyncrt_task_abort(t);
+		t->abort_pending = 1;
+		asyncrt_list_del(&t->gnode);
+		if (!keep) {
+			g->nrunning--;
+			t->group = NULL;
+			continue;
+		}
+		asyncrt_list_add_tail(&t->gnode, &g->running);
+		if (g->running.next == &t->gnode)
+			break;
 	}
+}
+
+void asyncrt_group_abort_all(struct asyncrt_group *g)
+{
+	if (g)
+		group_abort(g, true);
 }
 
 static void group_take(struct asyncrt_group *g, struct asyncrt_task *t)
@@ -115,41 +131,32 @@ static void group_take(struct asyncrt_group *g, struct asyncrt_task *t)
 	asyncrt_task_free(t);
 }
 
+static void group_take_done(struct asyncrt_group *g)
+{
+	while (!asyncrt_list_empty(&g->done))
+		group_take(g, asyncrt_container_of(g->done.next, struct asyncrt_task, gnode));
+}
+
 void asyncrt_group_destroy(struct asyncrt_group *g)
 {
 	if (!g)
 		return;
-	asyncrt_group_abort_all(g);
-	while (!asyncrt_list_empty(&g->done))
-		group_take(g, asyncrt_container_of(g->done.next, struct asyncrt_task, gnode));
+	group_abort(g, true);
+	group_take_done(g);
 	g->waiter = NULL;
 }
 
 /*
  * @g's memory goes with the state of the task that holds it: what
  * asyncrt_group_destroy() does, except that a task of the group being
- * polled (the one that aborted the holder) cannot be waited for. It leaves
- * the group and ends after its poll, on its own, as aborted.
+ * polled cannot be waited for.
  */
 static void group_drop(struct asyncrt_group *g)
 {
 	/* Its next() went with the holder's parked futures: wake nobody. */
 	g->waiter = NULL;
-	while (!asyncrt_list_empty(&g->running)) {
-		struct asyncrt_task *t =
-			asyncrt_container_of(g->running.next, struct asyncrt_task, gnode);
-
-		if (asyncrt_task_running(t)) {
-			t->abort_pending = 1;
-			asyncrt_list_del(&t->gnode);
-			g->nrunning--;
-			t->group = NULL;
-			continue;
-		}
-		asyncrt_task_abort(t);
-	}
-	while (!asyncrt_list_empty(&g->done))
-		group_take(g, asyncrt_container_of(g->done.next, struct asyncrt_task, gnode));
+	group_abort(g, false);
+	group_take_done(g);
 }
 
 /* @t ends, and with its state go the groups it holds. */
