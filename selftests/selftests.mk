@@ -13,4 +13,4 @@ $(O_USER)/selftests/%: selftests/%.c $(LIB_A) $(LIB_HDRS) $(TEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-sign-compare -Wno-missing-prototypes -Iselftests \
 		-isystem $$(selftests/vm/tools.sh)/tools/testing/selftests \
-		-static -pthread -o $@ $< $(LIB_A)
+		-static -pthread -o $@ $< $(LIB_A) -luring

@@ -1135,8 +1135,19 @@ static long art_ring_wait(struct art_ring *ring, u32 want, bool guest,
 		if (art_cq_unreaped(ring) >= want)
 			break;
 		if (signal_pending(current)) {
-			/* A restart would wait its whole timeout again. */
-			ret = -EINTR;
+			/*
+			 * Untimed, a restart is transparent: to a handler
+			 * installed with SA_RESTART, and to what is no signal
+			 * at all, such as the task work io_uring sends a
+			 * thread that used one of its rings. Timed, it would
+			 * wait its whole timeout again: a signal ends the
+			 * wait with -EINTR, a mere notification early, which
+			 * callers look again after (the library does).
+			 */
+			if (!timed)
+				ret = -ERESTARTSYS;
+			else if (task_sigpending(current))
+				ret = -EINTR;
 			break;
 		}
 		/*
