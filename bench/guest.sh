@@ -9,7 +9,7 @@
 #   asyncrt.bench=quick|full   sizes and repetitions (default quick)
 #   asyncrt.only=a,b           only these benchmarks (nop, kspawn, kscale,
 #                              kmem, tscale, lateness, klateness, wake,
-#                              wakeab, syscost, uspawn, storm, echo,
+#                              wakeab, wakeabu, syscost, uspawn, storm, echo,
 #                              echocap, echoab, echocal; callgrind,
 #                              echogrind, trace, perf, wakecal, wakemod,
 #                              waketrace, wakegraph)
@@ -141,7 +141,8 @@ if want wake; then
 		while [ $r -le $REPS ]; do
 			say "wake-up ping-pong between $(plural $m), $WAKE_N round trips each, rep $r/$REPS"
 			pair $r "./wake asyncrt $m $WAKE_N" "./wake futex $m $WAKE_N" \
-				"./wake eventfd $m $WAKE_N" "./wake pipe $m $WAKE_N"
+				"./wake eventfd $m $WAKE_N" "./wake pipe $m $WAKE_N" \
+				"./wake io_uring $m $WAKE_N"
 			r=$((r + 1))
 		done
 	done
@@ -153,6 +154,14 @@ if want wakeab; then
 	for m in thread process; do
 		say "interleaved wake-up ping-pong between $(plural $m), $WAKE_AB_BLOCKS blocks of $WAKE_AB_N round trips each"
 		./wake ab $m $WAKE_AB_BLOCKS $WAKE_AB_N
+	done
+fi
+
+if want wakeabu; then
+	# The same against io_uring's ring-to-ring wake-up (wake.c, "wake abu").
+	for m in thread process; do
+		say "interleaved wake-up ping-pong against io_uring between $(plural $m), $WAKE_AB_BLOCKS blocks of $WAKE_AB_N round trips each"
+		./wake abu $m $WAKE_AB_BLOCKS $WAKE_AB_N
 	done
 fi
 

@@ -78,14 +78,18 @@ TABLE = [
     ("wake-up interleaved round trip p99, threads", "wake_ab_thread", "rtt", "p99_ns", "futex", None, None, "ns"),
     ("wake-up interleaved round trip p50, processes", "wake_ab_process", "rtt", "p50_ns", "futex", "max", 1.1, "ns"),
     ("wake-up interleaved round trip p99, processes", "wake_ab_process", "rtt", "p99_ns", "futex", None, None, "ns"),
+    ("wake-up interleaved vs io_uring p50, threads", "wake_abu_thread", "rtt", "p50_ns", "io_uring", None, None, "ns"),
+    ("wake-up interleaved vs io_uring p50, processes", "wake_abu_process", "rtt", "p50_ns", "io_uring", None, None, "ns"),
     ("wake-up round trip p50, threads", "wake_thread", "rtt", "p50_ns", "futex", None, None, "ns"),
     ("wake-up round trip p99, threads", "wake_thread", "rtt", "p99_ns", "futex", None, None, "ns"),
     ("wake-up round trip p50, threads", "wake_thread", "rtt", "p50_ns", "eventfd", None, None, "ns"),
     ("wake-up round trip p50, threads", "wake_thread", "rtt", "p50_ns", "pipe", None, None, "ns"),
+    ("wake-up round trip p50, threads", "wake_thread", "rtt", "p50_ns", "io_uring", None, None, "ns"),
     ("wake-up round trip p50, processes", "wake_process", "rtt", "p50_ns", "futex", None, None, "ns"),
     ("wake-up round trip p99, processes", "wake_process", "rtt", "p99_ns", "futex", None, None, "ns"),
     ("wake-up round trip p50, processes", "wake_process", "rtt", "p50_ns", "eventfd", None, None, "ns"),
     ("wake-up round trip p50, processes", "wake_process", "rtt", "p50_ns", "pipe", None, None, "ns"),
+    ("wake-up round trip p50, processes", "wake_process", "rtt", "p50_ns", "io_uring", None, None, "ns"),
     ("executor spawn+join/s, no-op tasks", "uspawn", "*", "ops_per_s", "epoll", None, None, "/s"),
     ("sleep storm 100k tasks, wall time", "storm", "100000", "wall_ms", "epoll", None, None, "ms"),
     ("sleep storm 100k tasks, wall time", "storm", "100000", "wall_ms", "epoll_heap", None, None, "ms"),
@@ -139,7 +143,10 @@ SIDE_IMPL = {"kernel bytes/pending sleep task": "asyncrt_sleep",
 # (guest.sh's pair()): their ratio is the median of the per-repetition
 # ratios, so a slow stretch of the shared host, which hits both members of
 # a pair alike, moves the ratio less than it moves either median.
-PAIRED = {"echo_cap50", "echo_ab", "echo_ab_cap50", "wake_ab_thread", "wake_ab_process"}
+PAIRED = {"echo_cap50", "echo_ab", "echo_ab_cap50", "wake_ab_thread", "wake_ab_process",
+          "wake_abu_thread", "wake_abu_process"}
+# Paired rows without a target whose interval is printed all the same.
+PAIRED_INFO = {"wake_abu_thread", "wake_abu_process"}
 
 NOT_MEASURED = []
 # Said only when a run has no figure for them.
@@ -153,6 +160,8 @@ MAYBE_MISSING = [
     ("echo_ab_cap50", "asyncrt", "server-capped interleaved echo (bench echoab)"),
     ("wake_ab_thread", "asyncrt", "interleaved wake-up between threads (bench wakeab)"),
     ("wake_ab_process", "asyncrt", "interleaved wake-up between processes (bench wakeab)"),
+    ("wake_abu_thread", "asyncrt", "interleaved wake-up against io_uring, threads (bench wakeabu)"),
+    ("wake_abu_process", "asyncrt", "interleaved wake-up against io_uring, processes (bench wakeabu)"),
 ]
 
 
@@ -338,7 +347,8 @@ def paired_cis(raw):
     blocks, boots, median, lo, hi)."""
     out = []
     for label, bench, param, metric, peer, kind, tv, unit in TABLE:
-        if bench not in PAIRED or (kind is None and metric != "rtt_per_s"):
+        if bench not in PAIRED or (kind is None and metric != "rtt_per_s" and
+                                   bench not in PAIRED_INFO):
             continue
         ci = unit_ci(label, *paired_units(raw, bench, SIDE_IMPL.get(label, "asyncrt"),
                                           peer, param, metric))

@@ -313,6 +313,25 @@ class Table(unittest.TestCase):
         # A row with no figures at all says so.
         self.assertEqual(verdict(t, "ring NOP/s, batch 256")["met"], "not measured")
 
+    def test_io_uring_rows_pair_with_io_uring_and_show_their_interval(self):
+        # wake abu: asyncrt against io_uring's ring-to-ring wake-up, block
+        # by block. No target, but the ratio is the pairs' median and its
+        # interval is printed: 20 pairs 0.90 .. 0.919, median 0.9095.
+        raw = rows("wake_abu_thread", "rtt", "p50_ns",
+                   [900 + i for i in range(20)], [1000] * 20, b="io_uring")
+        med, _ = report.medians(raw)
+        row = verdict(report.table(med, raw), "wake-up interleaved vs io_uring p50, threads")
+        self.assertEqual((row["peer"], row["target"], row["met"]), ("io_uring", "-", "-"))
+        self.assertAlmostEqual(row["ratio"], 0.9095)
+        cis = {c[0]: c for c in report.paired_cis(raw)}
+        label = "wake-up interleaved vs io_uring p50, threads"
+        self.assertIn(label, cis)
+        self.assertEqual(cis[label][1], 20)
+        self.assertTrue(cis[label][5] <= 0.9095 <= cis[label][6])
+        # The futex target's row is not fed by it.
+        row = verdict(report.table(med, raw), "wake-up interleaved round trip p50, threads")
+        self.assertEqual(row["met"], "not measured")
+
     def test_parse_pairs_repetitions_in_order(self):
         raw, cdf, notes = parse_text("# a note\nR nop io_uring 16 ops_per_s 100\n"
                                      "R nop asyncrt 16 ops_per_s 110\nR nop asyncrt 16 ops_per_s 120\n"

@@ -12,8 +12,12 @@
  *	futex     FUTEX_WAKE + FUTEX_WAIT (private for threads)
  *	eventfd   write the peer's eventfd, read ours
  *	pipe      write a byte into the peer's pipe, read ours
+ *	io_uring  IORING_OP_MSG_RING to the peer's ring (no CQE of its own
+ *	          unless it fails, IOSQE_CQE_SKIP_SUCCESS), then wait for the
+ *	          peer's message in ours, in one io_uring_enter(): a ring's
+ *	          ring-to-ring wake-up, the closest io_uring has to ours
  *
- * usage: wake <asyncrt|futex|eventfd|pipe> <thread|process> <n>
+ * usage: wake <asyncrt|futex|eventfd|pipe|io_uring> <thread|process> <n>
  * prints: R/Q wake_<thread|process> <impl> rtt ... (see common.h)
  *
  * usage: wake ab <thread|process> <blocks> <n>
@@ -23,6 +27,9 @@
  * per block, block after block. A pair is a block's two runs, a fraction
  * of a second apart: the host's slow stretches, which last seconds and
  * moved whole runs by up to 1.6x, hit both members alike.
+ *
+ * usage: wake abu <thread|process> <blocks> <n>
+ * the same with io_uring in futex's place; prints R wake_abu_<...> rows.
  *
  * usage: wake cal <thread|process> <blocks> <n>
  * calibration: as ab, with futex ping-pongs that also make one more call
@@ -35,6 +42,7 @@
  */
 #include <errno.h>
 #include <linux/futex.h>
+#include <liburing.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -52,7 +60,7 @@
 
 #define WARMUP	100
 
-enum impl { IMPL_ASYNCRT, IMPL_FUTEX, IMPL_EVENTFD, IMPL_PIPE };
+enum impl { IMPL_ASYNCRT, IMPL_FUTEX, IMPL_EVENTFD, IMPL_PIPE, IMPL_IO_URING };
 
 struct shared {
 	_Atomic uint32_t word[2];
@@ -67,6 +75,15 @@ static int process;
 static uint64_t iters;			/* round trips of this run, after WARMUP */
 static struct shared *sh;
 static int wqfd[3], efd[2], pfd[2][2];	/* wqfd[2]: nobody waits */
+/*
+ * One ring per side, made for each run before its fork, so that each side
+ * has both fds and its own ring's state: liburing keeps part of it in
+ * struct io_uring, which a child copies and a later child would not see.
+ */
+static struct io_uring uring[2];
+
+#define UR_MSG	1	/* a message's user_data in the receiving ring */
+#define UR_SEND	2	/* the MSG_RING's own, seen only if it fails */
 
 struct side {
 	int me;
@@ -81,7 +98,12 @@ static long futex(_Atomic uint32_t *w, int op, uint32_t val)
 	return syscall(SYS_futex, w, op, val, NULL, NULL, 0);
 }
 
-/* Submit @want entries already prepared and reap their completions. */
+/*
+ * Submit @want entries already prepared and reap their completions. The
+ * wait can end early: a signal, or the task work io_uring sends a thread
+ * that used one of its rings (wake abu), cuts it short once the entries
+ * are in, and asyncrt_wait_cqe() then waits for what is missing.
+ */
 static void art_reap(struct side *s, unsigned int want)
 {
 	struct asyncrt_cqe *cqe;
@@ -91,9 +113,9 @@ static void art_reap(struct side *s, unsigned int want)
 	if (ret < 0)
 		bench_die("asyncrt_submit_and_wait", ret);
 	while (want--) {
-		cqe = asyncrt_peek_cqe(&s->ring);
-		if (!cqe)
-			bench_die("missing completion", EPROTO);
+		ret = asyncrt_wait_cqe(&s->ring, &cqe);
+		if (ret)
+			bench_die("asyncrt_wait_cqe", ret);
 		if (cqe->res < 0 && cqe->res != -EAGAIN)
 			bench_die(cqe->user_data == 1 ? "WAKE" : "WAIT", cqe->res);
 		asyncrt_cqe_seen(&s->ring, cqe);
@@ -104,6 +126,33 @@ static void art_prep_wait(struct side *s)
 {
 	asyncrt_prep_wait(asyncrt_get_sqe(&s->ring), wqfd[s->me],
 			  (const uint32_t *)&sh->word[s->me], s->seen, 2);
+}
+
+/* Queue a message to the peer's ring; the caller submits it. */
+static void ur_prep_msg(struct side *s)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&uring[s->me]);
+
+	io_uring_prep_msg_ring(sqe, uring[!s->me].ring_fd, 0, UR_MSG, 0);
+	io_uring_sqe_set_data64(sqe, UR_SEND);
+	sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+}
+
+/* Submit what is queued and take the peer's next message. */
+static void ur_wait(struct side *s)
+{
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	ret = io_uring_submit_and_wait(&uring[s->me], 1);
+	if (ret < 0)
+		bench_die("io_uring_submit_and_wait", -ret);
+	ret = io_uring_peek_cqe(&uring[s->me], &cqe);
+	if (ret)
+		bench_die("io_uring_peek_cqe", -ret);
+	if (cqe->user_data != UR_MSG)
+		bench_die("MSG_RING", cqe->res < 0 ? -cqe->res : EPROTO);
+	io_uring_cqe_seen(&uring[s->me], cqe);
 }
 
 /* Bump the peer's word and wake it. */
@@ -129,6 +178,11 @@ static void signal_peer(struct side *s)
 	case IMPL_PIPE:
 		if (write(pfd[!s->me][1], &byte, 1) != 1)
 			bench_die("pipe write", errno);
+		break;
+	case IMPL_IO_URING:
+		ur_prep_msg(s);
+		if (io_uring_submit(&uring[s->me]) != 1)
+			bench_die("io_uring_submit", EPROTO);
 		break;
 	}
 }
@@ -157,6 +211,9 @@ static void wait_mine(struct side *s)
 	case IMPL_PIPE:
 		if (read(pfd[s->me][0], &byte, 1) != 1)
 			bench_die("pipe read", errno);
+		break;
+	case IMPL_IO_URING:
+		ur_wait(s);
 		break;
 	}
 	s->seen = atomic_load(&sh->word[s->me]);
@@ -196,13 +253,19 @@ static void extra_call(struct side *s)
 
 /*
  * Signal the peer, then wait for its answer. asyncrt puts the WAKE and the
- * WAIT in one ENTER, the way a ring is meant to be used; the others need a
- * system call each.
+ * WAIT in one ENTER, the way a ring is meant to be used, and io_uring its
+ * message and its wait in one io_uring_enter(); the others need a system
+ * call each.
  */
 static void exchange(struct side *s)
 {
 	struct asyncrt_sqe *sqe;
 
+	if (impl == IMPL_IO_URING) {
+		ur_prep_msg(s);
+		ur_wait(s);
+		return;
+	}
 	if (impl != IMPL_ASYNCRT) {
 		extra_call(s);
 		signal_peer(s);
@@ -280,6 +343,7 @@ static int setup(enum impl which)
 			if (pipe(pfd[i]))
 				return -errno;
 			break;
+		case IMPL_IO_URING:	/* per run: ur_init() */
 		case IMPL_FUTEX:
 			break;
 		}
@@ -290,6 +354,23 @@ static int setup(enum impl which)
 			return wqfd[2];
 	}
 	return 0;
+}
+
+static void ur_init(void)
+{
+	int i, ret;
+
+	for (i = 0; i < 2; i++) {
+		ret = io_uring_queue_init(8, &uring[i], 0);
+		if (ret)
+			bench_die("io_uring_queue_init", -ret);
+	}
+}
+
+static void ur_exit(void)
+{
+	io_uring_queue_exit(&uring[0]);
+	io_uring_queue_exit(&uring[1]);
 }
 
 /* One ping-pong: @n round trips with @which after WARMUP, into @rtt. */
@@ -304,6 +385,8 @@ static void pingpong(enum impl which, uint64_t n, uint64_t *rtt)
 	iters = n;
 	atomic_store(&sh->word[0], 0);
 	atomic_store(&sh->word[1], 0);
+	if (impl == IMPL_IO_URING)
+		ur_init();
 	if (process) {
 		pid = fork();
 		if (pid < 0)
@@ -328,14 +411,19 @@ static void pingpong(enum impl which, uint64_t n, uint64_t *rtt)
 		waitpid(pid, NULL, 0);
 	else
 		pthread_join(thread, NULL);
+	if (impl == IMPL_IO_URING)
+		ur_exit();
 }
 
-/* wake ab: asyncrt and futex block by block, in the order AB, BA, AB... */
-static void interleaved(const char *bench, uint64_t blocks, uint64_t n,
-			uint64_t *rtt)
+/*
+ * wake ab (abu): asyncrt and futex (io_uring) block by block, in the order
+ * AB, BA, AB...
+ */
+static void interleaved(const char *bench, enum impl peer, const char *peer_name,
+			uint64_t blocks, uint64_t n, uint64_t *rtt)
 {
-	static const enum impl ab[2] = { IMPL_ASYNCRT, IMPL_FUTEX };
-	static const char *const name[2] = { "asyncrt", "futex" };
+	const enum impl ab[2] = { IMPL_ASYNCRT, peer };
+	const char *const name[2] = { "asyncrt", peer_name };
 	uint64_t b;
 	int k, j;
 
@@ -383,20 +471,21 @@ int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "asyncrt";
 	const char *mode = argc > 2 ? argv[2] : "thread";
-	static const char *const names[] = { "asyncrt", "futex", "eventfd", "pipe" };
+	static const char *const names[] = { "asyncrt", "futex", "eventfd", "pipe", "io_uring" };
+	const unsigned int nnames = sizeof(names) / sizeof(names[0]);
 	uint64_t *rtt, i, blocks = 0, n;
 	char bench[32];
 	int ret;
 
 	process = !strcmp(mode, "process");
-	if (!strcmp(name, "ab") || !strcmp(name, "cal")) {
+	if (!strcmp(name, "ab") || !strcmp(name, "abu") || !strcmp(name, "cal")) {
 		blocks = bench_arg_u64(argc, argv, 3, 20);
 		n = bench_arg_u64(argc, argv, 4, 1000);
 		i = IMPL_ASYNCRT;
 	} else {
-		for (i = 0; i < 4 && strcmp(name, names[i]); i++)
+		for (i = 0; i < nnames && strcmp(name, names[i]); i++)
 			;
-		if (i == 4)
+		if (i == nnames)
 			bench_die(name, EINVAL);
 		n = bench_arg_u64(argc, argv, 3, 2000);
 	}
@@ -413,8 +502,10 @@ int main(int argc, char **argv)
 			 process ? "process" : "thread");
 		if (!strcmp(name, "cal"))
 			calibration(bench, blocks, n, rtt);
+		else if (!strcmp(name, "abu"))
+			interleaved(bench, IMPL_IO_URING, "io_uring", blocks, n, rtt);
 		else
-			interleaved(bench, blocks, n, rtt);
+			interleaved(bench, IMPL_FUTEX, "futex", blocks, n, rtt);
 		return 0;
 	}
 	pingpong(i, n, rtt);
