@@ -9,7 +9,7 @@
 #   bench/bench.sh [--full] [--kernel 6.1|6.12|debug] [--only a,b,...] [--boots N]
 #                  [--base REV]
 #
-# Quick mode (the default) takes about 8 minutes on our 2-core machines;
+# Quick mode (the default) takes about 9 minutes on our 2-core machines;
 # --full about 27-28 minutes (1,564-1,614 s in the guest, sessions 9-10).
 # --boots N runs it all in N boots of the guest, one after the other, and
 # judges the interleaved echo and wake-up rows by each boot's median
