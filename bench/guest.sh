@@ -518,16 +518,32 @@ if [ -n "$only" ] && want waketrace; then
 	echo local > $t/trace_clock
 fi
 
+# The functions a graph may show: the module's and those of the paths it is
+# compared with. Patching the whole kernel for function_graph (some 50,000
+# functions) hung the guest under TCG, soft lockups in text_poke_bp_batch();
+# a few hundred patch in seconds. A pattern that matches nothing is skipped.
+graph_fns=":mod:asyncrt __x64_sys_ioctl __x64_sys_futex __x64_sys_io_uring_enter
+	do_futex futex_* io_* *fdget* __fget* fput security_file_ioctl
+	*file_ioctl tomoyo_* do_vfs_ioctl try_to_wake_up ttwu_* wake_up_q
+	wake_q_add* select_task_rq_fair schedule __schedule mutex_lock
+	mutex_unlock _raw_spin_lock* _raw_spin_unlock* kmem_cache_alloc*
+	kmem_cache_free __kmalloc* kmalloc_trace kfree"
+
 # graph <tag> <impl> <entry functions> <lines kept: head|tail> <cmd...>:
 # the kernel's function graph under the entry functions while cmd runs,
 # printed as "<tag> <impl> <line>". The caller switches the tracer back
 # to nop once, at the end: each switch patches every traced function's
-# text, and under TCG a switch has hung the guest in int3 patching.
+# text, which under TCG is slow.
 graph() {
 	t=/sys/kernel/debug/tracing tag=$1 impl=$2 fns=$3 keep=$4
 	shift 4
 	echo 0 > $t/tracing_on
 	echo > $t/trace
+	set -f	# the patterns are ftrace's globs, not the shell's
+	for f in $graph_fns; do
+		echo "$f" >> $t/set_ftrace_filter 2>/dev/null
+	done
+	set +f
 	echo $fns > $t/set_graph_function
 	echo function_graph > $t/current_tracer
 	echo 1 > $t/tracing_on
@@ -545,6 +561,7 @@ if [ -n "$only" ] && want wakegraph; then
 			./wake $impl thread 20
 	done
 	echo nop > /sys/kernel/debug/tracing/current_tracer
+	echo > /sys/kernel/debug/tracing/set_ftrace_filter
 fi
 
 # Not run by default: the kernel's call graph of a few batch-16 NOP round
@@ -556,6 +573,7 @@ if [ -n "$only" ] && want nopgraph; then
 			./nop $impl 16 1
 	done
 	echo nop > /sys/kernel/debug/tracing/current_tracer
+	echo > /sys/kernel/debug/tracing/set_ftrace_filter
 fi
 
 # Not run by default: callgrind over the executor's spawn+join, both sides
