@@ -201,8 +201,12 @@ void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, int 
 /* Arm the POLLIN multishot, or with @out the POLLOUT oneshot; 0 or -errno. */
 static ASYNCRT_COLD int sock_arm(struct asyncrt_socket *sock, struct asyncrt_rt *rt, int out)
 {
-	struct asyncrt_sqe *sqe = asyncrt_rt_get_sqe(rt);
+	struct asyncrt_sqe *sqe;
 
+	/* Room for the CANCEL its close will queue. */
+	if (asyncrt_rt_ctl_reserve(rt))
+		return -ENOMEM;
+	sqe = asyncrt_rt_get_sqe(rt);
 	if (!sqe)
 		return -EBUSY;
 	if (out) {
