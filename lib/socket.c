@@ -82,14 +82,16 @@ int asyncrt_socket_open(struct asyncrt_rt *rt, int fd, struct asyncrt_socket **o
 	/* Without CANCEL an armed entry would hold the file until exit. */
 	if ((rt->ops & need) != need)
 		return -EOPNOTSUPP;
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0)
-		return -errno;
-	if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -errno;
+	/* First, so that a failure leaves the fd as it was given. */
 	sock = calloc(1, sizeof(*sock));
 	if (!sock)
 		return -ENOMEM;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)) {
+		fl = -errno;
+		free(sock);
+		return fl;
+	}
 	sock->rt = rt;
 	sock->fd = fd;
 	/* Optimistic: the first operation tries its system call at once. */
