@@ -273,6 +273,7 @@ static inline void __asyncrt_wake(struct asyncrt_task *t)
 
 /* rt.c */
 struct asyncrt_sqe *asyncrt_rt_get_sqe(struct asyncrt_rt *rt);
+int asyncrt_rt_ctl_reserve(struct asyncrt_rt *rt);
 int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *ud);
 void asyncrt_slot_free(struct asyncrt_rt *rt, uint32_t idx);
 void asyncrt_slot_orphan(struct asyncrt_rt *rt, uint32_t slot);

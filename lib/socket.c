@@ -82,14 +82,16 @@ int asyncrt_socket_open(struct asyncrt_rt *rt, int fd, struct asyncrt_socket **o
 	/* Without CANCEL an armed entry would hold the file until exit. */
 	if ((rt->ops & need) != need)
 		return -EOPNOTSUPP;
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0)
-		return -errno;
-	if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -errno;
+	/* First, so that a failure leaves the fd as it was given. */
 	sock = calloc(1, sizeof(*sock));
 	if (!sock)
 		return -ENOMEM;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)) {
+		fl = -errno;
+		free(sock);
+		return fl;
+	}
 	sock->rt = rt;
 	sock->fd = fd;
 	/* Optimistic: the first operation tries its system call at once. */
@@ -201,8 +203,12 @@ void asyncrt_sock_event(struct asyncrt_rt *rt, struct asyncrt_socket *sock, int 
 /* Arm the POLLIN multishot, or with @out the POLLOUT oneshot; 0 or -errno. */
 static ASYNCRT_COLD int sock_arm(struct asyncrt_socket *sock, struct asyncrt_rt *rt, int out)
 {
-	struct asyncrt_sqe *sqe = asyncrt_rt_get_sqe(rt);
+	struct asyncrt_sqe *sqe;
 
+	/* Room for the CANCEL its close will queue. */
+	if (asyncrt_rt_ctl_reserve(rt))
+		return -ENOMEM;
+	sqe = asyncrt_rt_get_sqe(rt);
 	if (!sqe)
 		return -EBUSY;
 	if (out) {

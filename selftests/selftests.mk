@@ -9,8 +9,15 @@ TEST_HDRS := $(wildcard selftests/*/*.h)
 
 selftests: $(TEST_BINS)
 
+# The allocation-failure tests wrap the allocator for their own program
+# only: the library is a static archive in the same link, so its calls
+# reach the test's __wrap_* functions (executor/alloc_fail_test.c).
+ALLOC_WRAP := malloc calloc realloc free mmap munmap
+$(O_USER)/selftests/executor/alloc_fail_test: \
+	TEST_LDFLAGS := $(foreach f,$(ALLOC_WRAP),-Wl,--wrap=$(f))
+
 $(O_USER)/selftests/%: selftests/%.c $(LIB_A) $(LIB_HDRS) $(TEST_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-sign-compare -Wno-missing-prototypes -Iselftests \
 		-isystem $$(selftests/vm/tools.sh)/tools/testing/selftests \
-		-static -pthread -o $@ $< $(LIB_A) -luring
+		-static -pthread $(TEST_LDFLAGS) -o $@ $< $(LIB_A) -luring
