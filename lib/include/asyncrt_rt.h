@@ -17,6 +17,11 @@
  * it (cancelling its kernel entry if in flight). A future that completed
  * needs no drop; a task that ends or is aborted drops whatever it left
  * pending. Results are long: >= 0 on success, a negative errno on failure.
+ *
+ * Calls returning int give 0 or a negative errno. Out of memory, a call
+ * gives -ENOMEM and leaves everything as it was (no half-made runtime,
+ * task, channel or socket; out-pointers NULL); a future that cannot start
+ * completes with -ENOMEM; drop, abort, close and destroy never allocate.
  */
 #ifndef _ASYNCRT_RT_H
 #define _ASYNCRT_RT_H
