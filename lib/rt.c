@@ -291,6 +291,9 @@ static void rt_flush_ctls(struct asyncrt_rt *rt)
 			asyncrt_prep_notify(sqe, rt->ctls[i].fd, ASYNCRT_UD_INTERNAL);
 		}
 	}
+	/* None queued (rt->ctls may be NULL, memmove needs a pointer) or no room. */
+	if (!i)
+		return;
 	memmove(rt->ctls, rt->ctls + i, (rt->nctls - i) * sizeof(*rt->ctls));
 	rt->nctls -= i;
 }
