@@ -323,6 +323,7 @@ static struct asyncrt_task_alloc *task_alloc(struct asyncrt_rt *rt, size_t size,
 	a = rt->task_cache[c];
 	if (!a)
 		return malloc(task_class_bytes(c));
+	asyncrt_unpoison(a, task_class_bytes(c));
 	rt->task_cache[c] = *(void **)a;
 	rt->task_cache_bytes -= task_class_bytes(c);
 	return a;
@@ -342,6 +343,7 @@ static void task_release(struct asyncrt_task *t)
 	*(void **)t = rt->task_cache[c];
 	rt->task_cache[c] = t;
 	rt->task_cache_bytes += task_class_bytes(c);
+	asyncrt_poison(t, task_class_bytes(c));
 }
 
 static void task_cache_free(struct asyncrt_rt *rt)
@@ -352,6 +354,7 @@ static void task_cache_free(struct asyncrt_rt *rt)
 		while (rt->task_cache[c]) {
 			void *a = rt->task_cache[c];
 
+			asyncrt_unpoison(a, task_class_bytes(c));
 			rt->task_cache[c] = *(void **)a;
 			free(a);
 		}
@@ -392,6 +395,8 @@ static void task_finish(struct asyncrt_task *t, long result)
 	t->result = result;
 	if (!t->aborted)
 		rt->m.tasks_completed++;
+	/* Its state is dead: a zombie keeps the task struct for its result. */
+	asyncrt_poison(t->state, t->size);
 	t->state = NULL;
 	rt->m.tasks_alive--;
 	asyncrt_list_del(&t->all);
@@ -472,6 +477,10 @@ struct asyncrt_task *asyncrt_task_new(struct asyncrt_rt *rt, asyncrt_task_fn fn,
 	a = task_alloc(rt, size, &cls);
 	if (!a)
 		return NULL;
+	/* The class's room beyond @size is no part of the state. */
+	if (cls != ASYNCRT_TASK_NOCACHE)
+		asyncrt_poison((char *)a->state + size,
+			       cls * ASYNCRT_TASK_CLASS - size);
 	t = &a->t;
 	*t = (struct asyncrt_task){
 		.rt = rt, .fn = fn, .drop = drop, .state = a->state,
