@@ -41,3 +41,19 @@ lib_install: lib
 	install -m 644 $(O_USER)/asyncrt.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 644 lib/include/asyncrt.h lib/include/asyncrt_rt.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 uapi/linux/asyncrt.h $(DESTDIR)$(PREFIX)/include/linux/
+
+# The library again, with AddressSanitizer and UBSan, for the sanitized
+# selftests only (selftests.mk): its own objects, never installed.
+ASAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+O_ASAN := $(O_USER)/asan
+LIB_ASAN_OBJS := $(LIB_SRCS:%.c=$(O_ASAN)/%.o)
+LIB_ASAN_A := $(O_ASAN)/libasyncrt.a
+
+$(O_ASAN)/lib/%.o: lib/%.c $(LIB_HDRS) lib/uapi_check.h lib/rt_internal.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN_CFLAGS) -c -o $@ $<
+
+$(LIB_ASAN_A): $(LIB_ASAN_OBJS)
+	rm -f $@
+	ar rcs $@ $^

@@ -316,6 +316,9 @@ static void rt_flush_ctls(struct asyncrt_rt *rt)
 			asyncrt_prep_notify(sqe, rt->ctls[i].fd, ASYNCRT_UD_INTERNAL);
 		}
 	}
+	/* None queued (rt->ctls may be NULL, memmove needs a pointer) or no room. */
+	if (!i)
+		return;
 	memmove(rt->ctls, rt->ctls + i, (rt->nctls - i) * sizeof(*rt->ctls));
 	rt->nctls -= i;
 }
@@ -345,6 +348,7 @@ static struct asyncrt_task_alloc *task_alloc(struct asyncrt_rt *rt, size_t size,
 	a = rt->task_cache[c];
 	if (!a)
 		return malloc(task_class_bytes(c));
+	asyncrt_unpoison(a, task_class_bytes(c));
 	rt->task_cache[c] = *(void **)a;
 	rt->task_cache_bytes -= task_class_bytes(c);
 	return a;
@@ -364,6 +368,7 @@ static void task_release(struct asyncrt_task *t)
 	*(void **)t = rt->task_cache[c];
 	rt->task_cache[c] = t;
 	rt->task_cache_bytes += task_class_bytes(c);
+	asyncrt_poison(t, task_class_bytes(c));
 }
 
 static void task_cache_free(struct asyncrt_rt *rt)
@@ -374,6 +379,7 @@ static void task_cache_free(struct asyncrt_rt *rt)
 		while (rt->task_cache[c]) {
 			void *a = rt->task_cache[c];
 
+			asyncrt_unpoison(a, task_class_bytes(c));
 			rt->task_cache[c] = *(void **)a;
 			free(a);
 		}
@@ -414,6 +420,8 @@ static void task_finish(struct asyncrt_task *t, long result)
 	t->result = result;
 	if (!t->aborted)
 		rt->m.tasks_completed++;
+	/* Its state is dead: a zombie keeps the task struct for its result. */
+	asyncrt_poison(t->state, t->size);
 	t->state = NULL;
 	rt->m.tasks_alive--;
 	asyncrt_list_del(&t->all);
@@ -494,6 +502,10 @@ struct asyncrt_task *asyncrt_task_new(struct asyncrt_rt *rt, asyncrt_task_fn fn,
 	a = task_alloc(rt, size, &cls);
 	if (!a)
 		return NULL;
+	/* The class's room beyond @size is no part of the state. */
+	if (cls != ASYNCRT_TASK_NOCACHE)
+		asyncrt_poison((char *)a->state + size,
+			       cls * ASYNCRT_TASK_CLASS - size);
 	t = &a->t;
 	*t = (struct asyncrt_task){
 		.rt = rt, .fn = fn, .drop = drop, .state = a->state,

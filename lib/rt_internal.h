@@ -10,6 +10,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include "asyncrt_rt.h"
 
@@ -23,6 +26,32 @@
 #define ASYNCRT_COLD		__attribute__((__cold__, __noinline__))
 #define asyncrt_container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
+
+/*
+ * Memory the library keeps for reuse instead of freeing (the task cache,
+ * rt.c) is dead to its last user all the same: under AddressSanitizer it
+ * is poisoned while kept, so a use after free through the cache is reported
+ * as one through malloc would be. In any other build these are nothing.
+ */
+static inline void asyncrt_poison(const void *p, size_t n)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	ASAN_POISON_MEMORY_REGION(p, n);
+#else
+	ASYNCRT_UNUSED(p);
+	ASYNCRT_UNUSED(n);
+#endif
+}
+
+static inline void asyncrt_unpoison(const void *p, size_t n)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	ASAN_UNPOISON_MEMORY_REGION(p, n);
+#else
+	ASYNCRT_UNUSED(p);
+	ASYNCRT_UNUSED(n);
+#endif
+}
 
 /* Intrusive circular list. */
 static inline void asyncrt_list_init(struct asyncrt_link *l)

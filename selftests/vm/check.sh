@@ -6,7 +6,8 @@
 #   2. static checks: the build with W=1 against both stock kernels,
 #      sparse, checkpatch --strict; the bench report's own tests
 #   3. the debug kernel (built once, cached outside the clone)
-#   4. each kernel in QEMU: lifecycle, selftests, KUnit on the debug kernel
+#   4. each kernel in QEMU: lifecycle, selftests, KUnit on the debug kernel,
+#      the selftests again with ASan and UBSan on 6.1
 #   5. the harness's own test: deliberate trouble must turn runs red
 # The last line is "N passed, N failed, N skipped"; any failure exits 1.
 set -uo pipefail
@@ -75,6 +76,7 @@ fi
 
 for k in $KERNELS; do
 	what="lifecycle, selftests"
+	[ $k = 6.1 ] && what="$what, sanitized selftests"
 	[ $k = debug ] && what="$what, KUnit, kmemleak"
 	step "kernel $k: $what"
 	counts=$build/counts-$k

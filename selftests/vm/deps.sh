@@ -5,6 +5,8 @@
 # As root on Debian 12 it installs; otherwise it prints the exact command.
 set -euo pipefail
 
+# build-essential brings gcc-12, whose libgcc-12-dev depends on libasan8 and
+# libubsan1: the runtimes of the sanitized selftests.
 pkgs="build-essential bc bison flex libelf-dev libssl-dev dwarves cpio kmod
 	xz-utils gzip sparse qemu-system-x86 busybox-static liburing-dev python3
 	linux-image-amd64 linux-headers-amd64

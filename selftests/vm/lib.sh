@@ -83,15 +83,35 @@ build_modules() { # build_modules <name> <kdir> -> prints the output dir
 	echo "$out"
 }
 
-# Pack busybox, init, the modules, tests and examples into an initramfs.
-make_initramfs() { # make_initramfs <moddir> <output.cpio.gz>
-	local moddir=$1 out=$2 root
+# The sanitized selftests (build/user/asan) are dynamic programs: put them
+# in /tests/asan with the loader and every shared library ldd finds for
+# them (the sanitizer runtimes, libc and what those need), each at the path
+# ldd gives, which is where the loader will look in the guest too.
+pack_asan_tests() { # pack_asan_tests <root>
+	local root=$1 f
+	[ -d "$user/asan/selftests" ] || return 0
+	mkdir -p "$root/tests/asan"
+	find "$user/asan/selftests" -type f -name '*_test' -exec cp {} "$root/tests/asan/" \;
+	for f in $(ldd "$root"/tests/asan/* | awk '$2 == "=>" && $3 ~ /^\// { print $3 }
+			$1 ~ /^\// && $2 ~ /^\(0x/ { print $1 }' | sort -u); do
+		mkdir -p "$root$(dirname "$f")"
+		cp -L "$f" "$root$f"
+	done
+}
+
+# Pack busybox, init, the modules, tests and examples into an initramfs;
+# with "asan", the sanitized selftests too.
+make_initramfs() { # make_initramfs <moddir> <output.cpio.gz> [asan]
+	local moddir=$1 out=$2 asan=${3:-} root
 	root=$(mktemp -d)
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,modules,tests,examples}
 	cp /bin/busybox "$root/bin/busybox"
 	cp "$vm_dir/init" "$root/init"
 	cp "$moddir"/*.ko "$moddir"/extra-*/*.ko "$root/modules/"
 	find "$user/selftests" -type f -name '*_test' -exec cp {} "$root/tests/" \; 2>/dev/null
+	if [ "$asan" = asan ]; then
+		pack_asan_tests "$root"
+	fi
 	find "$user/examples" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/examples/" \; 2>/dev/null
 	if [ -d "$user/bench" ]; then
 		mkdir -p "$root/bench"

@@ -16,10 +16,16 @@ function fail(why) {
 	print "FAIL: " why
 }
 
-/^@@ begin / { block = $3; block_failed = 0; suite_failed = 0; cases = 0; next }
+/^@@ begin / { block = $3; block_failed = 0; suite_failed = 0; cases = 0; report = ""; next }
 /^@@ end / {
 	rc = $4
 	sub(/^rc=/, "", rc)
+	# A sanitizer's report fails its block even where no status says so
+	# (a process whose exit status nobody checks, such as a test's child).
+	if (report != "" && !block_failed) {
+		block_failed = 1
+		fail(block ": a sanitizer report: " report)
+	}
 	# A KUnit module that registers no case at all is a broken build.
 	if (block == "kunit" && !cases)
 		fail("kunit: no KUnit case ran")
@@ -31,6 +37,15 @@ function fail(why) {
 /^@@ done/ { done = 1; next }
 
 block == "" { next }
+
+# ASan, LSan and UBSan (the sanitized selftests): shown whether or not a
+# failing case already counts it.
+/^==[0-9]+==ERROR: [A-Za-z]*Sanitizer|: runtime error: / {
+	print "SANITIZER: " block ": " $0
+	if (report == "")
+		report = $0
+	next
+}
 
 block == "kunit" {
 	if ($0 ~ /^    (not )?ok [0-9]+ /) {

@@ -15,7 +15,7 @@ lock_kernel "$kernel"
 moddir=$(build_modules "$kernel" "$(kernel_kdir "$kernel")") || exit 1
 out=$build/vm/shell
 mkdir -p "$out"
-make_initramfs "$moddir" "$out/initrd.gz"
+make_initramfs "$moddir" "$out/initrd.gz" asan
 accel=tcg
 [ "${ASYNCRT_KVM:-0}" = 1 ] && accel=kvm
 exec qemu-system-x86_64 -accel $accel -smp 2 -m 2G -nodefaults -display none -no-reboot \
