@@ -15,8 +15,9 @@
  * probe's ring), asyncrt_ring_init(), asyncrt_spawn_drop(), block_on and
  * block_on_future, asyncrt_group_spawn() (its task, and its record of a
  * group in the spawning task's state), the channels, asyncrt_socket_open(),
- * the first kernel future (its slot), a registered socket's wait, and the
- * drops (abort, close) that queue a CANCEL.
+ * the first kernel future (its slot), a registered socket's wait, and
+ * what must allocate nothing: an abort, a socket's close, a group's and
+ * the runtime's destroy.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -179,16 +180,19 @@ static unsigned long af_disarm(void)
 	return fired;
 }
 
-/* What is live: blocks, mappings, and the lowest free fd (a leaked fd moves it). */
+/*
+ * What is live: blocks, mappings, and open fds (counted, as a leaked fd
+ * hides behind a lower one the test closes).
+ */
 struct af_snap {
-	unsigned int blocks, maps;
-	int next_fd;
+	unsigned int blocks, maps, fds;
 };
 
 static struct af_snap af_snap(void)
 {
 	struct af_snap s = { 0 };
 	unsigned int i;
+	int fd;
 
 	for (i = 0; i < af.nlive; i++) {
 		if (af.live[i].map)
@@ -196,9 +200,8 @@ static struct af_snap af_snap(void)
 		else
 			s.blocks++;
 	}
-	s.next_fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s.next_fd >= 0)
-		close(s.next_fd);
+	for (fd = 0; fd < 1024; fd++)
+		s.fds += fcntl(fd, F_GETFD) >= 0;
 	return s;
 }
 
@@ -208,7 +211,7 @@ static struct af_snap af_snap(void)
 		ASSERT_EQ(0, af.overflow);					\
 		EXPECT_EQ((a).blocks, _b.blocks) TH_LOG("blocks leaked");	\
 		EXPECT_EQ((a).maps, _b.maps) TH_LOG("mappings leaked");		\
-		EXPECT_EQ((a).next_fd, _b.next_fd) TH_LOG("an fd leaked");	\
+		EXPECT_EQ((a).fds, _b.fds) TH_LOG("an fd leaked");		\
 	} while (0)
 
 /* ---------------------------------------------------------------------- */
@@ -1058,6 +1061,80 @@ TEST_F(alloc, close_when_memory_runs_out_still_releases_the_file)
 		EXPECT_SAME_SNAP(s0, af_snap());
 	}
 	EXPECT_EQ(0, ALLOCS(k)) TH_LOG("the close allocates");
+}
+
+/*
+ * Destroying a group aborts its running tasks, whose entries need
+ * CANCELs: like an abort, it allocates nothing, and the entries end.
+ */
+TEST_F(alloc, group_destroy_when_memory_runs_out_still_cancels_its_entries)
+{
+	unsigned long k, fired;
+
+	FOR_EACH_FAILURE(k, fired) {
+		struct af_snap s0 = af_snap();
+		struct asyncrt_group g;
+		struct waiter w = { 0 };
+		int i;
+
+		ASSERT_EQ(0, asyncrt_rt_create(&self->rt, NULL));
+		REQUIRE_OP(self->rt, ASYNCRT_OP_WAIT, "WAIT");
+		REQUIRE_OP(self->rt, ASYNCRT_OP_CANCEL, "CANCEL");
+		w.wq = asyncrt_wq_new(self->rt);
+		ASSERT_LE(0, w.wq);
+		ASSERT_EQ(0, asyncrt_group_init(&g, self->rt));
+		for (i = 0; i < 3; i++)
+			ASSERT_EQ(0, asyncrt_group_spawn(&g, waiter, &w, sizeof(w), NULL));
+		/* Their three WAITs go in flight. */
+		ASSERT_EQ(3, inflight_after_settling(self->rt, 3));
+		af_arm(k, variant->sticky);
+		asyncrt_group_destroy(&g);
+		fired = af_disarm();
+		EXPECT_EQ(0, inflight_after_settling(self->rt, 0)) TH_LOG("allocation %lu", k);
+		EXPECT_EQ(42, rt_works(self->rt));
+		close(w.wq);
+		asyncrt_rt_destroy(self->rt);
+		EXPECT_SAME_SNAP(s0, af_snap());
+	}
+	EXPECT_EQ(0, ALLOCS(k)) TH_LOG("the group's destroy allocates");
+}
+
+/*
+ * Destroying the runtime with tasks waiting in the kernel, a registered
+ * socket armed and finished tasks in its cache: it allocates nothing, and
+ * gives back every block, mapping and fd it had.
+ */
+TEST_F(alloc, rt_destroy_when_memory_runs_out_still_frees_everything)
+{
+	unsigned long k, fired;
+
+	FOR_EACH_FAILURE(k, fired) {
+		struct af_snap s0 = af_snap();
+		struct sock_read rd = { 0 };
+		struct waiter w = { 0 };
+		int i, sv[2];
+
+		ASSERT_EQ(0, asyncrt_rt_create(&self->rt, NULL));
+		REQUIRE_OP(self->rt, ASYNCRT_OP_WAIT, "WAIT");
+		REQUIRE_SOCKETS(self->rt);
+		w.wq = asyncrt_wq_new(self->rt);
+		ASSERT_LE(0, w.wq);
+		for (i = 0; i < 3; i++)
+			ASSERT_EQ(0, asyncrt_spawn(self->rt, waiter, &w, sizeof(w), NULL));
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+		ASSERT_EQ(0, asyncrt_socket_open(self->rt, sv[0], &rd.sock));
+		ASSERT_EQ(0, asyncrt_spawn(self->rt, sock_read, &rd, 0, NULL));
+		/* Finished tasks for the cache, then three WAITs and a POLL in flight. */
+		EXPECT_EQ(42, rt_works(self->rt));
+		ASSERT_EQ(4, inflight_after_settling(self->rt, 4));
+		af_arm(k, variant->sticky);
+		asyncrt_rt_destroy(self->rt);
+		fired = af_disarm();
+		close(w.wq);
+		close(sv[1]);
+		EXPECT_SAME_SNAP(s0, af_snap());
+	}
+	EXPECT_EQ(0, ALLOCS(k)) TH_LOG("the runtime's destroy allocates");
 }
 
 TEST_HARNESS_MAIN
