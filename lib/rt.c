@@ -63,24 +63,12 @@ static struct asyncrt_slot *rt_slot(struct asyncrt_rt *rt, uint32_t idx)
 	return &rt->chunks[idx / ASYNCRT_SLOT_CHUNK][idx % ASYNCRT_SLOT_CHUNK];
 }
 
-/*
- * Room in rt->ctls for every entry the runtime may yet have to queue, made
- * before one more entry goes in flight, so that queueing one never
- * allocates: a drop cannot report a failure, and a CANCEL lost to one
- * would leave its entry in the kernel until the runtime goes (a WAIT
- * forever, a socket's POLL holding its file after close), a NOTIFY lost
- * would lose a wake-up. An entry queues at most two (its CANCEL, then the
- * NOTIFY that hands on a dropped WAIT's late wake-up) and never grows the
- * sum of what is queued and what may be; this entry may add two more.
- * -ENOMEM for the future that would have started it.
- */
-int asyncrt_rt_ctl_reserve(struct asyncrt_rt *rt)
+/* Grow rt->ctls to @need entries at least (asyncrt_rt_ctl_reserve()). */
+ASYNCRT_COLD int asyncrt_rt_ctl_grow(struct asyncrt_rt *rt, size_t need)
 {
-	size_t need = rt->nctls + 2 * ((size_t)rt->nslots + 1), cap;
 	struct asyncrt_ctl *c;
+	size_t cap;
 
-	if (need <= rt->ctls_cap)
-		return 0;
 	for (cap = rt->ctls_cap ? 2 * rt->ctls_cap : 64; cap < need; cap *= 2)
 		;
 	c = realloc(rt->ctls, cap * sizeof(*c));
@@ -97,8 +85,7 @@ static struct asyncrt_slot *slot_get(struct asyncrt_rt *rt, uint64_t *ud)
 	struct asyncrt_slot *s;
 	uint32_t idx, i;
 
-	if (rt->nctls + 2 * ((size_t)rt->nslots + 1) > rt->ctls_cap &&
-	    asyncrt_rt_ctl_reserve(rt))
+	if (asyncrt_rt_ctl_reserve(rt))
 		return NULL;
 	if (!rt->free_slot) {
 		struct asyncrt_slot **chunks;

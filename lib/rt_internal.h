@@ -302,7 +302,25 @@ static inline void __asyncrt_wake(struct asyncrt_task *t)
 
 /* rt.c */
 struct asyncrt_sqe *asyncrt_rt_get_sqe(struct asyncrt_rt *rt);
-int asyncrt_rt_ctl_reserve(struct asyncrt_rt *rt);
+int asyncrt_rt_ctl_grow(struct asyncrt_rt *rt, size_t need);
+
+/*
+ * Room in rt->ctls for every entry the runtime may yet have to queue, made
+ * before one more entry goes in flight, so that queueing one never
+ * allocates: a drop cannot report a failure, and a CANCEL lost to one
+ * would leave its entry in the kernel until the runtime goes (a WAIT
+ * forever, a socket's POLL holding its file after close), a NOTIFY lost
+ * would lose a wake-up. An entry queues at most two (its CANCEL, then the
+ * NOTIFY that hands on a dropped WAIT's late wake-up) and never grows the
+ * sum of what is queued and what may be; this entry may add two more.
+ * -ENOMEM for the future that would have started it.
+ */
+static inline int asyncrt_rt_ctl_reserve(struct asyncrt_rt *rt)
+{
+	size_t need = rt->nctls + 2 * ((size_t)rt->nslots + 1);
+
+	return need <= rt->ctls_cap ? 0 : asyncrt_rt_ctl_grow(rt, need);
+}
 int asyncrt_slot_alloc(struct asyncrt_rt *rt, struct asyncrt_op *op, uint64_t *ud);
 void asyncrt_slot_free(struct asyncrt_rt *rt, uint32_t idx);
 void asyncrt_slot_orphan(struct asyncrt_rt *rt, uint32_t slot);
