@@ -149,16 +149,17 @@ if want wake; then
 fi
 
 if want wakeab; then
-	# The target's rows: asyncrt and futex in short blocks, AB then BA, so
-	# the host's slow stretches hit both (wake.c, "wake ab").
+	# The target's rows: asyncrt, futex and asyncrt_sq (the WAKE as an
+	# entry) in short blocks, the order rotated each block, so the host's
+	# slow stretches hit them alike (wake.c, "wake ab").
 	for m in thread process; do
-		say "interleaved wake-up ping-pong between $(plural $m), $WAKE_AB_BLOCKS blocks of $WAKE_AB_N round trips each"
+		say "interleaved wake-up ping-pong between $(plural $m), $WAKE_AB_BLOCKS blocks of three of $WAKE_AB_N round trips each"
 		./wake ab $m $WAKE_AB_BLOCKS $WAKE_AB_N
 	done
 fi
 
 if want wakeabu; then
-	# The same against io_uring's ring-to-ring wake-up (wake.c, "wake abu").
+	# Ring to ring: asyncrt_sq against io_uring's MSG_RING (wake.c, "wake abu").
 	for m in thread process; do
 		say "interleaved wake-up ping-pong against io_uring between $(plural $m), $WAKE_AB_BLOCKS blocks of $WAKE_AB_N round trips each"
 		./wake abu $m $WAKE_AB_BLOCKS $WAKE_AB_N
@@ -186,7 +187,7 @@ if [ -n "$only" ] && want wakemod; then
 				rmmod asyncrt && insmod $ko || { say "wakemod: cannot load $ko"; break 2; }
 				for m in thread process; do
 					./wake ab $m $WAKE_MOD_BLOCKS $WAKE_AB_N |
-						sed "s/^R wake_ab_$m \([a-z]*\) rtt /R wakemod_${m}_$v \1 r$r /"
+						sed "s/^R wake_ab_$m \([a-z_]*\) rtt /R wakemod_${m}_$v \1 r$r /"
 				done
 			done
 			r=$((r + 1))
@@ -201,11 +202,14 @@ fi
 
 # Not run by default: what one more call costs a futex ping-pong, beside
 # asyncrt's (wake.c, "wake cal"; asyncrt.only=wakecal).
+# The ioctl peer's device stays while the module is loaded (wakedev.c).
 if [ -n "$only" ] && want wakecal; then
+	insmod /modules/asyncrt_bench.ko run=wakedev || say "wakecal: no ioctl peer, asyncrt_bench.ko run=wakedev failed"
 	for m in thread process; do
-		say "wake-up calibration between $(plural $m), $WAKE_AB_BLOCKS blocks of six ping-pongs of $WAKE_AB_N round trips"
+		say "wake-up calibration between $(plural $m), $WAKE_AB_BLOCKS blocks of eight ping-pongs of $WAKE_AB_N round trips"
 		./wake cal $m $WAKE_AB_BLOCKS $WAKE_AB_N
 	done
+	rmmod asyncrt_bench 2>/dev/null
 fi
 
 if want syscost; then

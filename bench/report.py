@@ -78,6 +78,8 @@ TABLE = [
     ("wake-up interleaved round trip p99, threads", "wake_ab_thread", "rtt", "p99_ns", "futex", None, None, "ns"),
     ("wake-up interleaved round trip p50, processes", "wake_ab_process", "rtt", "p50_ns", "futex", "max", 1.1, "ns"),
     ("wake-up interleaved round trip p99, processes", "wake_ab_process", "rtt", "p99_ns", "futex", None, None, "ns"),
+    ("wake-up interleaved, WAKE entry in the ENTER, p50, threads", "wake_ab_thread", "rtt", "p50_ns", "futex", None, None, "ns"),
+    ("wake-up interleaved, WAKE entry in the ENTER, p50, processes", "wake_ab_process", "rtt", "p50_ns", "futex", None, None, "ns"),
     ("wake-up interleaved vs io_uring p50, threads", "wake_abu_thread", "rtt", "p50_ns", "io_uring", None, None, "ns"),
     ("wake-up interleaved vs io_uring p50, processes", "wake_abu_process", "rtt", "p50_ns", "io_uring", None, None, "ns"),
     ("wake-up round trip p50, threads", "wake_thread", "rtt", "p50_ns", "futex", None, None, "ns"),
@@ -137,7 +139,11 @@ SIDE_IMPL = {"kernel bytes/pending sleep task": "asyncrt_sleep",
              "kernel spawn+join/s, 1 thread, guest": "asyncrt_guest",
              "kernel spawn+join/s, all CPUs, guest": "asyncrt_guest",
              "kernel spawn+join/s, 1 thread, from a task": "asyncrt_task",
-             "kernel spawn+join/s, all CPUs, from a task": "asyncrt_task"}
+             "kernel spawn+join/s, all CPUs, from a task": "asyncrt_task",
+             "wake-up interleaved, WAKE entry in the ENTER, p50, threads": "asyncrt_sq",
+             "wake-up interleaved, WAKE entry in the ENTER, p50, processes": "asyncrt_sq",
+             "wake-up interleaved vs io_uring p50, threads": "asyncrt_sq",
+             "wake-up interleaved vs io_uring p50, processes": "asyncrt_sq"}
 
 # Benchmarks whose repetition k of asyncrt and of the peer ran back to back
 # (guest.sh's pair()): their ratio is the median of the per-repetition
@@ -146,7 +152,10 @@ SIDE_IMPL = {"kernel bytes/pending sleep task": "asyncrt_sleep",
 PAIRED = {"echo_cap50", "echo_ab", "echo_ab_cap50", "wake_ab_thread", "wake_ab_process",
           "wake_abu_thread", "wake_abu_process"}
 # Paired rows without a target whose interval is printed all the same.
-PAIRED_INFO = {"wake_abu_thread", "wake_abu_process"}
+PAIRED_INFO = {"wake-up interleaved vs io_uring p50, threads",
+               "wake-up interleaved vs io_uring p50, processes",
+               "wake-up interleaved, WAKE entry in the ENTER, p50, threads",
+               "wake-up interleaved, WAKE entry in the ENTER, p50, processes"}
 
 NOT_MEASURED = []
 # Said only when a run has no figure for them.
@@ -348,7 +357,7 @@ def paired_cis(raw):
     out = []
     for label, bench, param, metric, peer, kind, tv, unit in TABLE:
         if bench not in PAIRED or (kind is None and metric != "rtt_per_s" and
-                                   bench not in PAIRED_INFO):
+                                   label not in PAIRED_INFO):
             continue
         ci = unit_ci(label, *paired_units(raw, bench, SIDE_IMPL.get(label, "asyncrt"),
                                           peer, param, metric))
@@ -451,22 +460,31 @@ WAKE_CAL = [("futex_getppid", "futex + getppid()"),
             ("futex_badioctl", "futex + an ioctl() the driver refuses"),
             ("futex_enter0", "futex + an empty ENTER"),
             ("futex_wake0", "futex + an ENTER of one WAKE, nobody waiting"),
-            ("asyncrt", "asyncrt")]
+            ("futex_getppid_after", "futex + getppid() after the FUTEX_WAKE"),
+            ("asyncrt", "asyncrt (WQ_WAKE, then an ENTER of the WAIT)"),
+            ("asyncrt_sq", "asyncrt_sq (the WAKE entry in the WAIT's ENTER)"),
+            ("ioctl", "the least wake-up through ioctl() (no ring)"),
+            ("asyncrt", "asyncrt over the ioctl peer, not futex", "ioctl"),
+            ("asyncrt_sq", "asyncrt_sq over the ioctl peer, not futex", "ioctl")]
 
 
 def wakecal_rows(raw, med):
     """[(mode, variant, what, units, median, (lo, hi) or None, ns)]: each
-    variant's blocks' p50 ratios to futex, and what the difference comes
-    to per exchange (half a round trip) at futex's median round trip."""
+    variant's blocks' p50 ratios to futex (or to the peer its WAKE_CAL
+    entry names), and what the difference comes to per exchange (half a
+    round trip) at that peer's median round trip."""
     rows = []
     for mode in ("thread", "process"):
         bench = "wake_cal_" + mode
-        base = lookup(med, bench, "futex", "rtt", "p50_ns")
-        for variant, what in WAKE_CAL:
-            units = paired_units(raw, bench, variant, "futex", "rtt", "p50_ns")[0]
+        for variant, what, *peer in WAKE_CAL:
+            peer = peer[0] if peer else "futex"
+            base = lookup(med, bench, peer, "rtt", "p50_ns")
+            units = paired_units(raw, bench, variant, peer, "rtt", "p50_ns")[0]
             if not units or not base:
                 continue
             m = statistics.median(units)
+            if peer != "futex":
+                variant = "%s/%s" % (variant, peer)
             rows.append((mode, variant, what, len(units), m, median_ci(units),
                          (m - 1) * base / 2))
     return rows

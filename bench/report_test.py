@@ -314,11 +314,12 @@ class Table(unittest.TestCase):
         self.assertEqual(verdict(t, "ring NOP/s, batch 256")["met"], "not measured")
 
     def test_io_uring_rows_pair_with_io_uring_and_show_their_interval(self):
-        # wake abu: asyncrt against io_uring's ring-to-ring wake-up, block
-        # by block. No target, but the ratio is the pairs' median and its
-        # interval is printed: 20 pairs 0.90 .. 0.919, median 0.9095.
+        # wake abu: asyncrt's ring-to-ring wake-up (asyncrt_sq) against
+        # io_uring's, block by block. No target, but the ratio is the pairs'
+        # median and its interval is printed: 20 pairs 0.90 .. 0.919,
+        # median 0.9095.
         raw = rows("wake_abu_thread", "rtt", "p50_ns",
-                   [900 + i for i in range(20)], [1000] * 20, b="io_uring")
+                   [900 + i for i in range(20)], [1000] * 20, a="asyncrt_sq", b="io_uring")
         med, _ = report.medians(raw)
         row = verdict(report.table(med, raw), "wake-up interleaved vs io_uring p50, threads")
         self.assertEqual((row["peer"], row["target"], row["met"]), ("io_uring", "-", "-"))
@@ -331,6 +332,25 @@ class Table(unittest.TestCase):
         # The futex target's row is not fed by it.
         row = verdict(report.table(med, raw), "wake-up interleaved round trip p50, threads")
         self.assertEqual(row["met"], "not measured")
+
+    def test_wake_ab_judges_asyncrt_and_shows_asyncrt_sq_beside_it(self):
+        # wake ab: three in a block. The target is asyncrt's (1.05x); the
+        # WAKE-entry way (1.12x) gets a row and an interval, no verdict.
+        raw = rows("wake_ab_thread", "rtt", "p50_ns", [1050] * 10, [1000] * 10,
+                   b="futex")
+        raw += rows("wake_ab_thread", "rtt", "p50_ns", [1120 + i for i in range(10)], [],
+                    a="asyncrt_sq")
+        med, _ = report.medians(raw)
+        t = report.table(med, raw)
+        row = verdict(t, "wake-up interleaved round trip p50, threads")
+        self.assertEqual((row["ratio"], row["met"]), (1.05, "met"))
+        label = "wake-up interleaved, WAKE entry in the ENTER, p50, threads"
+        row = verdict(t, label)
+        self.assertEqual((row["target"], row["met"]), ("-", "-"))
+        self.assertAlmostEqual(row["ratio"], 1.1245)
+        cis = {c[0]: c for c in report.paired_cis(raw)}
+        self.assertIn(label, cis)
+        self.assertEqual(cis[label][1], 10)
 
     def test_parse_pairs_repetitions_in_order(self):
         raw, cdf, notes = parse_text("# a note\nR nop io_uring 16 ops_per_s 100\n"
@@ -375,6 +395,24 @@ class Table(unittest.TestCase):
         self.assertAlmostEqual(rows[1][6], 0.12 * 135 / 2)
         # Variants absent from the run, and the other mode, give no row.
         self.assertNotIn("futex_enter0", [r[1] for r in rows])
+
+    def test_wakecal_rows_set_asyncrt_beside_the_ioctl_peer_too(self):
+        text = ""
+        for b in range(8):
+            base = 100 + 10 * b
+            text += "R wake_cal_process futex rtt p50_ns %d\n" % base
+            text += "R wake_cal_process asyncrt rtt p50_ns %g\n" % (base * 1.10)
+            text += "R wake_cal_process ioctl rtt p50_ns %g\n" % (base * 1.08)
+        raw = parse_text(text)[0]
+        med, _ = report.medians(raw)
+        rows = report.wakecal_rows(raw, med)
+        self.assertEqual([(r[0], r[1]) for r in rows],
+                         [("process", "asyncrt"), ("process", "ioctl"),
+                          ("process", "asyncrt/ioctl")])
+        self.assertAlmostEqual(rows[1][4], 1.08)
+        self.assertAlmostEqual(rows[2][4], 1.10 / 1.08)
+        # Per exchange, at the ioctl peer's median: 135 ns x 1.08.
+        self.assertAlmostEqual(rows[2][6], (1.10 / 1.08 - 1) * 135 * 1.08 / 2)
 
     def test_wakemod_rows_pair_the_modules_round_by_round_and_boot_by_boot(self):
         text = ""

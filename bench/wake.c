@@ -6,9 +6,13 @@
  * seen by side 0. The words live in shared memory, so every implementation
  * uses the same "wait while the word is unchanged" protocol:
  *
- *	asyncrt   WAKE on the peer's wait queue (no CQE unless it fails,
- *	          ASYNCRT_SQE_SKIP_SUCCESS) + WAIT with ASYNCRT_WAIT_CMP on
- *	          ours, both in one ENTER (each side has its own ring)
+ *	asyncrt   ASYNCRT_IOC_WQ_WAKE on the peer's wait queue's fd, then an
+ *	          ENTER of a WAIT with ASYNCRT_WAIT_CMP on ours (each side
+ *	          has its own ring): as futex, a call that wakes and one
+ *	          that waits
+ *	asyncrt_sq  the WAKE as an entry (no CQE unless it fails,
+ *	          ASYNCRT_SQE_SKIP_SUCCESS) with the WAIT in one ENTER: one
+ *	          system call, but the ring's work comes before the wake
  *	futex     FUTEX_WAKE + FUTEX_WAIT (private for threads)
  *	eventfd   write the peer's eventfd, read ours
  *	pipe      write a byte into the peer's pipe, read ours
@@ -16,31 +20,39 @@
  *	          unless it fails, IOSQE_CQE_SKIP_SUCCESS), then wait for the
  *	          peer's message in ours, in one io_uring_enter(): a ring's
  *	          ring-to-ring wake-up, the closest io_uring has to ours
+ *	ioctl     the least a wake-up through ioctl() costs: one ioctl() on
+ *	          the bench module's /dev/asyncrt_bench_wake wakes the peer's
+ *	          wait queue and waits on ours while our word is unchanged
+ *	          (bench/kmod/wakedev.c; asyncrt_bench.ko run=wakedev)
  *
- * usage: wake <asyncrt|futex|eventfd|pipe|io_uring> <thread|process> <n>
+ * usage: wake <asyncrt|asyncrt_sq|futex|eventfd|pipe|io_uring|ioctl> <thread|process> <n>
  * prints: R/Q wake_<thread|process> <impl> rtt ... (see common.h)
  *
  * usage: wake ab <thread|process> <blocks> <n>
- * interleaved: per block, a ping-pong of <n> round trips with asyncrt and
- * one with futex, each with a fresh pair of sides, in the order AB, BA,
- * AB...; prints R wake_ab_<thread|process> <impl> rtt p50_ns/p99_ns/...
- * per block, block after block. A pair is a block's two runs, a fraction
- * of a second apart: the host's slow stretches, which last seconds and
- * moved whole runs by up to 1.6x, hit both members alike.
+ * interleaved: per block, a ping-pong of <n> round trips with asyncrt, one
+ * with futex and one with asyncrt_sq, each with a fresh pair of sides, in
+ * an order rotated by one per block; prints R wake_ab_<thread|process>
+ * <impl> rtt p50_ns/p99_ns/... per block, block after block. A block's
+ * runs are a fraction of a second apart: the host's slow stretches, which
+ * last seconds and moved whole runs by up to 1.6x, hit them alike.
  *
  * usage: wake abu <thread|process> <blocks> <n>
- * the same with io_uring in futex's place; prints R wake_abu_<...> rows.
+ * the same with asyncrt_sq and io_uring, ring-to-ring wake-ups both, in
+ * the order AB, BA, AB...; prints R wake_abu_<...> rows.
  *
  * usage: wake cal <thread|process> <blocks> <n>
  * calibration: as ab, with futex ping-pongs that also make one more call
  * per exchange, before the FUTEX_WAKE (getppid(), an ioctl() the driver
  * refuses, an empty ENTER, an ENTER of one WAKE of a queue nobody waits
- * on), beside futex and asyncrt, each block in an order rotated by one;
+ * on) or after it (getppid() again: off the critical path, if the peer
+ * wakes while we finish), beside futex, asyncrt and, if its device is
+ * there, the ioctl peer, each block in an order rotated by one;
  * prints R wake_cal_<thread|process> <variant> rtt ... per block. What
  * a call costs inside the ping-pong, where it costs a multiple of what
  * it costs in a loop (syscost.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <liburing.h>
 #include <pthread.h>
@@ -57,17 +69,26 @@
 
 #include "asyncrt.h"
 #include "common.h"
+#include "kmod/wakedev.h"
 
 #define WARMUP	100
 
-enum impl { IMPL_ASYNCRT, IMPL_FUTEX, IMPL_EVENTFD, IMPL_PIPE, IMPL_IO_URING };
+enum impl { IMPL_ASYNCRT, IMPL_FUTEX, IMPL_EVENTFD, IMPL_PIPE, IMPL_IO_URING, IMPL_IOCTL,
+	    IMPL_ASYNCRT_SQ };
+static const char *const impl_name[] = {
+	[IMPL_ASYNCRT] = "asyncrt", [IMPL_FUTEX] = "futex", [IMPL_EVENTFD] = "eventfd",
+	[IMPL_PIPE] = "pipe", [IMPL_IO_URING] = "io_uring", [IMPL_IOCTL] = "ioctl",
+	[IMPL_ASYNCRT_SQ] = "asyncrt_sq",
+};
+#define NR_IMPLS	(sizeof(impl_name) / sizeof(impl_name[0]))
 
 struct shared {
 	_Atomic uint32_t word[2];
 };
 
 /* What a calibration's futex ping-pong adds per exchange (wake cal). */
-enum extra { EXTRA_NONE, EXTRA_GETPPID, EXTRA_BADIOCTL, EXTRA_ENTER0, EXTRA_WAKE0 };
+enum extra { EXTRA_NONE, EXTRA_GETPPID, EXTRA_BADIOCTL, EXTRA_ENTER0, EXTRA_WAKE0,
+	     EXTRA_GETPPID_AFTER };
 
 static enum impl impl;
 static enum extra extra;
@@ -75,6 +96,7 @@ static int process;
 static uint64_t iters;			/* round trips of this run, after WARMUP */
 static struct shared *sh;
 static int wqfd[3], efd[2], pfd[2][2];	/* wqfd[2]: nobody waits */
+static int wakedev = -1;		/* the ioctl peer's device */
 /*
  * One ring per side, made for each run before its fork, so that each side
  * has both fds and its own ring's state: liburing keeps part of it in
@@ -84,6 +106,12 @@ static struct io_uring uring[2];
 
 #define UR_MSG	1	/* a message's user_data in the receiving ring */
 #define UR_SEND	2	/* the MSG_RING's own, seen only if it fails */
+
+/* Either way of asyncrt's: both wait in a ring. */
+static int is_asyncrt(enum impl i)
+{
+	return i == IMPL_ASYNCRT || i == IMPL_ASYNCRT_SQ;
+}
 
 struct side {
 	int me;
@@ -128,6 +156,24 @@ static void art_prep_wait(struct side *s)
 			  (const uint32_t *)&sh->word[s->me], s->seen, 2);
 }
 
+/*
+ * The ioctl peer's one call: wake the peer's queue, or wait on ours while
+ * our word still reads what we last saw, or both, in that order.
+ */
+static void wakedev_call(struct side *s, unsigned int flags)
+{
+	struct artb_wake a = {
+		.word = (uintptr_t)&sh->word[s->me],
+		.val = s->seen,
+		.wake = !s->me,
+		.wait = s->me,
+		.flags = flags,
+	};
+
+	if (ioctl(wakedev, ARTB_IOC_WAKE_WAIT, &a) && errno != EINTR)
+		bench_die("ARTB_IOC_WAKE_WAIT", errno);
+}
+
 /* Queue a message to the peer's ring; the caller submits it. */
 static void ur_prep_msg(struct side *s)
 {
@@ -160,9 +206,16 @@ static void signal_peer(struct side *s)
 {
 	char byte = 0;
 	uint64_t one = 1;
+	int ret;
 
 	switch (impl) {
 	case IMPL_ASYNCRT:
+		atomic_fetch_add(&sh->word[!s->me], 1);
+		ret = asyncrt_wq_wake(wqfd[!s->me], 1);
+		if (ret < 0)
+			bench_die("asyncrt_wq_wake", -ret);
+		break;
+	case IMPL_ASYNCRT_SQ:
 		atomic_fetch_add(&sh->word[!s->me], 1);
 		asyncrt_prep_wake(asyncrt_get_sqe(&s->ring), wqfd[!s->me], 1, 1);
 		art_reap(s, 1);
@@ -184,6 +237,10 @@ static void signal_peer(struct side *s)
 		if (io_uring_submit(&uring[s->me]) != 1)
 			bench_die("io_uring_submit", EPROTO);
 		break;
+	case IMPL_IOCTL:
+		atomic_fetch_add(&sh->word[!s->me], 1);
+		wakedev_call(s, ARTB_WAKE);
+		break;
 	}
 }
 
@@ -195,6 +252,7 @@ static void wait_mine(struct side *s)
 
 	switch (impl) {
 	case IMPL_ASYNCRT:
+	case IMPL_ASYNCRT_SQ:
 		while (atomic_load(&sh->word[s->me]) == s->seen) {
 			art_prep_wait(s);
 			art_reap(s, 1);
@@ -215,11 +273,15 @@ static void wait_mine(struct side *s)
 	case IMPL_IO_URING:
 		ur_wait(s);
 		break;
+	case IMPL_IOCTL:
+		while (atomic_load(&sh->word[s->me]) == s->seen)
+			wakedev_call(s, ARTB_WAIT);
+		break;
 	}
 	s->seen = atomic_load(&sh->word[s->me]);
 }
 
-/* The calibration's call, made before each exchange's FUTEX_WAKE. */
+/* The calibration's call, made before each exchange's FUTEX_WAKE or after. */
 static void extra_call(struct side *s)
 {
 	struct asyncrt_sqe *sqe;
@@ -229,6 +291,7 @@ static void extra_call(struct side *s)
 	case EXTRA_NONE:
 		break;
 	case EXTRA_GETPPID:
+	case EXTRA_GETPPID_AFTER:
 		getppid();
 		break;
 	case EXTRA_BADIOCTL:
@@ -252,10 +315,12 @@ static void extra_call(struct side *s)
 }
 
 /*
- * Signal the peer, then wait for its answer. asyncrt puts the WAKE and the
- * WAIT in one ENTER, the way a ring is meant to be used, and io_uring its
- * message and its wait in one io_uring_enter(); the others need a system
- * call each.
+ * Signal the peer, then wait for its answer. asyncrt_sq puts the WAKE and
+ * the WAIT in one ENTER, and io_uring its message and its wait in one
+ * io_uring_enter(); asyncrt and the others make a system call each. What
+ * follows the wake is off the critical path (the peer is still waking up
+ * when we wait: wake cal's futex_getppid_after), so one call or two costs
+ * the same; what comes before it is on it.
  */
 static void exchange(struct side *s)
 {
@@ -266,9 +331,19 @@ static void exchange(struct side *s)
 		ur_wait(s);
 		return;
 	}
-	if (impl != IMPL_ASYNCRT) {
-		extra_call(s);
+	if (impl == IMPL_IOCTL) {
+		/* The wake and the wait in one call, as ENTER can. */
+		atomic_fetch_add(&sh->word[!s->me], 1);
+		wakedev_call(s, ARTB_WAKE | ARTB_WAIT);
+		wait_mine(s);
+		return;
+	}
+	if (impl != IMPL_ASYNCRT_SQ) {
+		if (extra != EXTRA_GETPPID_AFTER)
+			extra_call(s);
 		signal_peer(s);
+		if (extra == EXTRA_GETPPID_AFTER)
+			extra_call(s);
 		wait_mine(s);
 		return;
 	}
@@ -290,7 +365,7 @@ static void side_init(struct side *s, int me)
 	s->me = me;
 	/* Words start at 0; reading it here could miss an early signal. */
 	s->seen = 0;
-	if (impl == IMPL_ASYNCRT || extra) {
+	if (is_asyncrt(impl) || extra) {
 		ret = asyncrt_ring_init(&s->ring, 32);
 		if (ret)
 			bench_die("asyncrt_ring_init", ret);
@@ -308,7 +383,7 @@ static void *ponger(void *arg __attribute__((unused)))
 	for (i = 1; i < iters + WARMUP; i++)
 		exchange(&s);
 	signal_peer(&s);
-	if (impl == IMPL_ASYNCRT || extra)
+	if (is_asyncrt(impl) || extra)
 		asyncrt_ring_exit(&s.ring);
 	return NULL;
 }
@@ -325,6 +400,7 @@ static int setup(enum impl which)
 	for (i = 0; i < 2; i++) {
 		switch (which) {
 		case IMPL_ASYNCRT:
+		case IMPL_ASYNCRT_SQ:
 			if (!i) {
 				ret = asyncrt_ring_init(&ring, 8);
 				if (ret)
@@ -343,12 +419,18 @@ static int setup(enum impl which)
 			if (pipe(pfd[i]))
 				return -errno;
 			break;
+		case IMPL_IOCTL:
+			if (!i)
+				wakedev = open("/dev/" ARTB_WAKEDEV_NAME, O_RDWR | O_CLOEXEC);
+			if (wakedev < 0)
+				return -errno;
+			break;
 		case IMPL_IO_URING:	/* per run: ur_init() */
 		case IMPL_FUTEX:
 			break;
 		}
 	}
-	if (which == IMPL_ASYNCRT) {
+	if (is_asyncrt(which)) {
 		wqfd[2] = asyncrt_wq_create(&ring, 0);
 		if (wqfd[2] < 0)
 			return wqfd[2];
@@ -405,7 +487,7 @@ static void pingpong(enum impl which, uint64_t n, uint64_t *rtt)
 		if (i >= WARMUP)
 			rtt[i - WARMUP] = bench_now_ns() - t;
 	}
-	if (impl == IMPL_ASYNCRT || extra)
+	if (is_asyncrt(impl) || extra)
 		asyncrt_ring_exit(&s.ring);
 	if (process)
 		waitpid(pid, NULL, 0);
@@ -416,22 +498,20 @@ static void pingpong(enum impl which, uint64_t n, uint64_t *rtt)
 }
 
 /*
- * wake ab (abu): asyncrt and futex (io_uring) block by block, in the order
- * AB, BA, AB...
+ * wake ab (abu): the @nv implementations of @v block by block, each
+ * block's order rotated by one (for two: AB, BA, AB...).
  */
-static void interleaved(const char *bench, enum impl peer, const char *peer_name,
+static void interleaved(const char *bench, const enum impl *v, unsigned int nv,
 			uint64_t blocks, uint64_t n, uint64_t *rtt)
 {
-	const enum impl ab[2] = { IMPL_ASYNCRT, peer };
-	const char *const name[2] = { "asyncrt", peer_name };
+	unsigned int k, j;
 	uint64_t b;
-	int k, j;
 
 	for (b = 0; b < blocks; b++) {
-		for (k = 0; k < 2; k++) {
-			j = k ^ (int)(b & 1);
-			pingpong(ab[j], n, rtt);
-			bench_quantiles(bench, name[j], "rtt", rtt, n);
+		for (k = 0; k < nv; k++) {
+			j = (unsigned int)((b + k) % nv);
+			pingpong(v[j], n, rtt);
+			bench_quantiles(bench, impl_name[v[j]], "rtt", rtt, n);
 		}
 	}
 }
@@ -450,12 +530,18 @@ static void calibration(const char *bench, uint64_t blocks, uint64_t n,
 		{ "futex_badioctl", IMPL_FUTEX, EXTRA_BADIOCTL },
 		{ "futex_enter0", IMPL_FUTEX, EXTRA_ENTER0 },
 		{ "futex_wake0", IMPL_FUTEX, EXTRA_WAKE0 },
+		{ "futex_getppid_after", IMPL_FUTEX, EXTRA_GETPPID_AFTER },
 		{ "asyncrt", IMPL_ASYNCRT, EXTRA_NONE },
+		{ "asyncrt_sq", IMPL_ASYNCRT_SQ, EXTRA_NONE },
+		{ "ioctl", IMPL_IOCTL, EXTRA_NONE },
 	};
-	const unsigned int nv = sizeof(v) / sizeof(v[0]);
+	/* The ioctl peer only where its device is (guest.sh loads it). */
+	const unsigned int nv = sizeof(v) / sizeof(v[0]) - (setup(IMPL_IOCTL) < 0);
 	unsigned int k, j;
 	uint64_t b;
 
+	if (nv < sizeof(v) / sizeof(v[0]))
+		printf("# wake cal: no /dev/%s, so no ioctl peer\n", ARTB_WAKEDEV_NAME);
 	for (b = 0; b < blocks; b++) {
 		for (k = 0; k < nv; k++) {
 			j = (unsigned int)((b + k) % nv);
@@ -471,8 +557,8 @@ int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "asyncrt";
 	const char *mode = argc > 2 ? argv[2] : "thread";
-	static const char *const names[] = { "asyncrt", "futex", "eventfd", "pipe", "io_uring" };
-	const unsigned int nnames = sizeof(names) / sizeof(names[0]);
+	static const enum impl ab[] = { IMPL_ASYNCRT, IMPL_FUTEX, IMPL_ASYNCRT_SQ };
+	static const enum impl abu[] = { IMPL_ASYNCRT_SQ, IMPL_IO_URING };
 	uint64_t *rtt, i, blocks = 0, n;
 	char bench[32];
 	int ret;
@@ -483,9 +569,9 @@ int main(int argc, char **argv)
 		n = bench_arg_u64(argc, argv, 4, 1000);
 		i = IMPL_ASYNCRT;
 	} else {
-		for (i = 0; i < nnames && strcmp(name, names[i]); i++)
+		for (i = 0; i < NR_IMPLS && strcmp(name, impl_name[i]); i++)
 			;
-		if (i == nnames)
+		if (i == NR_IMPLS)
 			bench_die(name, EINVAL);
 		n = bench_arg_u64(argc, argv, 3, 2000);
 	}
@@ -503,9 +589,9 @@ int main(int argc, char **argv)
 		if (!strcmp(name, "cal"))
 			calibration(bench, blocks, n, rtt);
 		else if (!strcmp(name, "abu"))
-			interleaved(bench, IMPL_IO_URING, "io_uring", blocks, n, rtt);
+			interleaved(bench, abu, 2, blocks, n, rtt);
 		else
-			interleaved(bench, IMPL_FUTEX, "futex", blocks, n, rtt);
+			interleaved(bench, ab, 3, blocks, n, rtt);
 		return 0;
 	}
 	pingpong(i, n, rtt);

@@ -281,6 +281,28 @@ int asyncrt_wq_create(struct asyncrt_ring *ring, int flags)
 }
 
 /*
+ * Wake up to @n waiters of the queue @wqfd (0: all), or NOTIFY it, now and
+ * without a ring: what a WAKE or NOTIFY entry does, less reading it from
+ * an SQ first. A thread that waits after waking (a ping-pong) wakes its
+ * peer sooner this way than with both entries in one ENTER, where the
+ * ring's own work comes before the wake. Needs ASYNCRT_FEAT_WQ_IOCTL; an
+ * older module says -ENOTTY.
+ */
+int asyncrt_wq_wake(int wqfd, unsigned int n)
+{
+	int ret = ioctl(wqfd, ASYNCRT_IOC_WQ_WAKE, (unsigned long)n);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int asyncrt_wq_notify(int wqfd)
+{
+	int ret = ioctl(wqfd, ASYNCRT_IOC_WQ_NOTIFY, 0UL);
+
+	return ret < 0 ? -errno : ret;
+}
+
+/*
  * Which opcodes the module implements, as ASYNCRT_OP_BIT() bits. Setup's
  * features say what the module claims; this asks it: every opcode is
  * submitted once, harmlessly, on a private instance, and any result other

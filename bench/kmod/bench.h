@@ -30,4 +30,8 @@ int artb_spawn_scale(struct art_runtime *rt, unsigned int count);
 int artb_memory(struct art_runtime *rt, unsigned int count);
 int artb_lateness(struct art_runtime *rt, unsigned int count);
 
+/* wakedev.c */
+int artb_wakedev_register(void);
+void artb_wakedev_unregister(void);
+
 #endif /* _ARTB_BENCH_H */

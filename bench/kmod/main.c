@@ -10,6 +10,8 @@
  *	run=scale  count tasks (and work items) in flight, then joined
  *	run=mem    slab bytes per idle task, per pending sleep, per hrtimer
  *	run=lat    lateness of count sleeps vs a bare hrtimer
+ *	run=wakedev  no benchmark: /dev/asyncrt_bench_wake, bench wake's
+ *	           "ioctl" peer (wakedev.c), until the module is removed
  */
 #include <linux/delay.h>
 #include <linux/module.h>
@@ -22,7 +24,7 @@
 
 static char *run = "spawn";
 module_param(run, charp, 0444);
-MODULE_PARM_DESC(run, "Benchmark: spawn, scale, mem or lat");
+MODULE_PARM_DESC(run, "Benchmark: spawn, scale, mem or lat; or wakedev, a device kept until unload");
 static unsigned int ms = 300;
 module_param(ms, uint, 0444);
 MODULE_PARM_DESC(ms, "Duration of each rate measurement in milliseconds");
@@ -120,6 +122,9 @@ static int __init artb_init(void)
 	struct art_runtime *rt;
 	int ret;
 
+	/* bench wake's "ioctl" peer: it stays until rmmod, nothing runs here. */
+	if (!strcmp(run, "wakedev"))
+		return artb_wakedev_register();
 	rt = art_rt_create(&cfg);
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
@@ -141,6 +146,7 @@ static int __init artb_init(void)
 
 static void __exit artb_exit(void)
 {
+	artb_wakedev_unregister();
 }
 
 module_init(artb_init);

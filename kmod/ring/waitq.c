@@ -45,9 +45,14 @@ static int art_waitq_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static long art_waitq_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
 static const struct file_operations art_waitq_fops = {
 	.owner		= THIS_MODULE,
 	.release	= art_waitq_release,
+	.unlocked_ioctl	= art_waitq_ioctl,
+	/* The argument is a count, not a pointer: nothing to convert. */
+	.compat_ioctl	= art_waitq_ioctl,
 	.llseek		= noop_llseek,
 };
 
@@ -494,4 +499,38 @@ long art_notify_issue(struct art_ring *ring, const struct art_sqe *sqe,
 	spin_unlock(&wq->list_lock);
 	art_wakeups_flush(&w);
 	return woke;
+}
+
+/*
+ * WAKE and NOTIFY at once, on the queue's own fd, outside any instance:
+ * what tokio's notify_one() is beside its futures, and FUTEX_WAKE beside
+ * FUTEX_WAIT. The ENTER that carries a WAKE reads the SQ first and makes
+ * the waker's ring part of the wake-up's critical path; this does only
+ * the wake (bench wake). Holding the fd is the permission, as for WAIT;
+ * the waker needs no instance of its own.
+ */
+static long art_waitq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct art_waitq *wq = file->private_data;
+	long woke;
+
+	switch (cmd) {
+	case ASYNCRT_IOC_WQ_WAKE:
+		woke = art_wake_queue(wq, arg);
+		return min_t(long, woke, INT_MAX);
+	case ASYNCRT_IOC_WQ_NOTIFY: {
+		struct art_wakeups w = { .n = 0 };
+
+		if (arg)
+			return -EINVAL;
+		spin_lock(&wq->list_lock);
+		woke = !list_empty(&wq->waiters);
+		art_waitq_notify(wq, &w);
+		spin_unlock(&wq->list_lock);
+		art_wakeups_flush(&w);
+		return woke;
+	}
+	default:
+		return -ENOTTY;
+	}
 }

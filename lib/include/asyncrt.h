@@ -65,6 +65,8 @@ int asyncrt_wait_cqe_timeout(struct asyncrt_ring *ring, struct asyncrt_cqe **cqe
 int asyncrt_wait_cqe(struct asyncrt_ring *ring, struct asyncrt_cqe **cqe);
 const char *asyncrt_strerror_hint(int err);
 int asyncrt_wq_create(struct asyncrt_ring *ring, int flags);
+int asyncrt_wq_wake(int wqfd, unsigned int n);	/* woken, or -errno */
+int asyncrt_wq_notify(int wqfd);		/* 1 if one woke, 0 if stored */
 int asyncrt_probe_ops(uint32_t *ops);
 
 /* Opcodes this module implements, as (1U << ASYNCRT_OP_*), from a probe. */

@@ -8,6 +8,9 @@
  * submission what it would refuse when run), and sharing the queue with
  * another thread, with a forked child, and with a process that received
  * the fd over a unix socket; one WAKE of the waiters of a dozen instances.
+ * WAKE and NOTIFY as ioctl()s of the queue's fd (ASYNCRT_IOC_WQ_WAKE and
+ * _NOTIFY, no ring): the same results, the same completions, from a
+ * thread or a process with no instance of its own.
  * What a queued WAIT costs (no task alone, with a timeout a task not
  * polled until woken) is in bare_wait_test.
  */
@@ -461,10 +464,12 @@ TEST_F(wq, wait_cancel_leaves_queue)
 
 /*
  * Ping-pong on a shared word between two parties: each waits while the
- * word holds the other's turn, then flips it and wakes. With the compare
- * value no round can lose its wake-up, so all rounds finish.
+ * word holds the other's turn, then flips it and wakes, with a WAKE entry
+ * or, @by_ioctl, with ASYNCRT_IOC_WQ_WAKE. With the compare value no round
+ * can lose its wake-up, so all rounds finish.
  */
-static int pingpong(int wq, _Atomic uint32_t *word, uint32_t me, int rounds)
+static int __pingpong(int wq, _Atomic uint32_t *word, uint32_t me, int rounds,
+		      bool by_ioctl)
 {
 	struct asyncrt_ring ring;
 	struct asyncrt_cqe cqe;
@@ -481,6 +486,11 @@ static int pingpong(int wq, _Atomic uint32_t *word, uint32_t me, int rounds)
 				return -2;
 		}
 		atomic_store(word, !me);
+		if (by_ioctl) {
+			if (asyncrt_wq_wake(wq, 0) < 0)
+				return -4;
+			continue;
+		}
 		sqe_wake(asyncrt_get_sqe(&ring), ASYNCRT_OP_WAKE, wq, 0, 2);
 		asyncrt_submit(&ring);
 		if (next_cqe(&ring, &cqe, 60 * SEC) || cqe.res < 0)
@@ -490,9 +500,15 @@ static int pingpong(int wq, _Atomic uint32_t *word, uint32_t me, int rounds)
 	return 0;
 }
 
+static int pingpong(int wq, _Atomic uint32_t *word, uint32_t me, int rounds)
+{
+	return __pingpong(wq, word, me, rounds, false);
+}
+
 struct pp_arg {
 	int wq;
 	_Atomic uint32_t *word;
+	bool by_ioctl;
 	int ret;
 };
 
@@ -500,24 +516,25 @@ static void *pp_thread(void *p)
 {
 	struct pp_arg *a = p;
 
-	a->ret = pingpong(a->wq, a->word, 1, 300);
+	a->ret = __pingpong(a->wq, a->word, 1, 300, a->by_ioctl);
 	return NULL;
 }
 
-TEST_F(wq, pingpong_threads)
+static void pingpong_threads(struct __test_metadata *_metadata, int wq, bool by_ioctl)
 {
 	static _Atomic uint32_t word;
-	struct pp_arg a = { .wq = self->wq, .word = &word };
+	struct pp_arg a = { .wq = wq, .word = &word, .by_ioctl = by_ioctl };
 	pthread_t t;
 
 	atomic_store(&word, 0);
 	ASSERT_EQ(0, pthread_create(&t, NULL, pp_thread, &a));
-	EXPECT_EQ(0, pingpong(self->wq, &word, 0, 300));
+	EXPECT_EQ(0, __pingpong(wq, &word, 0, 300, by_ioctl));
 	ASSERT_EQ(0, pthread_join(t, NULL));
 	EXPECT_EQ(0, a.ret);
 }
 
-TEST_F(wq, pingpong_forked_child)
+static void pingpong_forked_child(struct __test_metadata *_metadata, int wq,
+				  bool by_ioctl)
 {
 	_Atomic uint32_t *word = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -529,11 +546,169 @@ TEST_F(wq, pingpong_forked_child)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
-		_exit(pingpong(self->wq, word, 1, 300) ? 1 : 0);
-	EXPECT_EQ(0, pingpong(self->wq, word, 0, 300));
+		_exit(__pingpong(wq, word, 1, 300, by_ioctl) ? 1 : 0);
+	EXPECT_EQ(0, __pingpong(wq, word, 0, 300, by_ioctl));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	munmap(word, 4096);
+}
+
+TEST_F(wq, pingpong_threads)
+{
+	pingpong_threads(_metadata, self->wq, false);
+}
+
+TEST_F(wq, pingpong_forked_child)
+{
+	pingpong_forked_child(_metadata, self->wq, false);
+}
+
+TEST_F(wq, pingpong_threads_waking_by_ioctl)
+{
+	pingpong_threads(_metadata, self->wq, true);
+}
+
+TEST_F(wq, pingpong_forked_child_waking_by_ioctl)
+{
+	pingpong_forked_child(_metadata, self->wq, true);
+}
+
+/* A WAIT alone (no task), or with a timeout (a task), in flight as @ud. */
+static int start_wait(struct asyncrt_ring *ring, int wq, bool timed, uint64_t ud)
+{
+	wait_sqe(ring, wq, timed, ud);
+	return asyncrt_submit(ring);
+}
+
+TEST_F(wq, wake_ioctl_posts_the_waiters_completions)
+{
+	struct asyncrt_cqe c[2];
+
+	ASSERT_TRUE(asyncrt_ring_has_feature(&self->ring, ASYNCRT_FEAT_WQ_IOCTL));
+	ASSERT_EQ(1, start_wait(&self->ring, self->wq, false, 1));
+	ASSERT_EQ(1, start_wait(&self->ring, self->wq, true, 2));
+	EXPECT_EQ(-ETIME, next_cqe(&self->ring, &c[0], 20 * MSEC));
+	/* No entry of ours: the only completions are the waiters'. */
+	EXPECT_EQ(2, asyncrt_wq_wake(self->wq, 0));
+	ASSERT_EQ(0, two_cqes(&self->ring, 1, c));
+	EXPECT_EQ(1, c[0].user_data);
+	EXPECT_EQ(0, c[0].res);
+	EXPECT_EQ(0, c[0].flags);
+	EXPECT_EQ(2, c[1].user_data);
+	EXPECT_EQ(0, c[1].res);
+	EXPECT_EQ(0, c[1].flags);
+	EXPECT_EQ(-ETIME, next_cqe(&self->ring, &c[0], 20 * MSEC));
+}
+
+TEST_F(wq, wake_ioctl_wakes_n_oldest_first_then_all_and_stores_nothing)
+{
+	struct asyncrt_cqe cqe;
+
+	for (uint64_t ud = 1; ud <= 4; ud++)
+		ASSERT_EQ(1, start_wait(&self->ring, self->wq, false, ud));
+	EXPECT_EQ(1, asyncrt_wq_wake(self->wq, 1));
+	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+	EXPECT_EQ(1, cqe.user_data);
+	EXPECT_EQ(2, asyncrt_wq_wake(self->wq, 2));
+	for (uint64_t ud = 2; ud <= 3; ud++) {
+		ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+		EXPECT_EQ(ud, cqe.user_data);
+	}
+	EXPECT_EQ(1, asyncrt_wq_wake(self->wq, 0));
+	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+	EXPECT_EQ(4, cqe.user_data);
+	/* Nobody left: woken none, and nothing kept for the next WAIT. */
+	EXPECT_EQ(0, asyncrt_wq_wake(self->wq, 0));
+	EXPECT_EQ(0, asyncrt_wq_wake(self->wq, 5));
+	ASSERT_EQ(1, start_wait(&self->ring, self->wq, false, 5));
+	EXPECT_EQ(-ETIME, next_cqe(&self->ring, &cqe, 20 * MSEC));
+	EXPECT_EQ(1, asyncrt_wq_wake(self->wq, 1));
+	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+	EXPECT_EQ(5, cqe.user_data);
+}
+
+TEST_F(wq, notify_ioctl_stores_one_permit_and_marks_its_wakes)
+{
+	struct asyncrt_cqe cqe;
+
+	EXPECT_EQ(0, asyncrt_wq_notify(self->wq));
+	EXPECT_EQ(0, asyncrt_wq_notify(self->wq));
+	/* Two notifies, one permit: the first WAIT takes it at once... */
+	ASSERT_EQ(1, start_wait(&self->ring, self->wq, false, 1));
+	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+	EXPECT_EQ(1, cqe.user_data);
+	EXPECT_EQ(0, cqe.res);
+	EXPECT_EQ(ASYNCRT_CQE_F_NOTIFY, cqe.flags);
+	/* ...the second waits, and the next notify wakes it, marked. */
+	ASSERT_EQ(1, start_wait(&self->ring, self->wq, true, 2));
+	EXPECT_EQ(-ETIME, next_cqe(&self->ring, &cqe, 20 * MSEC));
+	EXPECT_EQ(1, asyncrt_wq_notify(self->wq));
+	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+	EXPECT_EQ(2, cqe.user_data);
+	EXPECT_EQ(0, cqe.res);
+	EXPECT_EQ(ASYNCRT_CQE_F_NOTIFY, cqe.flags);
+	/* A permit it stored is no wake: a WAKE entry still finds nobody. */
+	EXPECT_EQ(0, asyncrt_wq_notify(self->wq));
+	sqe_wake(asyncrt_get_sqe(&self->ring), ASYNCRT_OP_WAKE, self->wq, 0, 3);
+	EXPECT_EQ(0, run1(&self->ring, NULL));
+}
+
+TEST_F(wq, queue_ioctls_refuse_what_they_do_not_know)
+{
+	int p[2];
+
+	EXPECT_EQ(-1, ioctl(self->wq, ASYNCRT_IOC_WQ_NOTIFY, 1UL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->wq, _IO(ASYNCRT_IOC_MAGIC, 0x7f), 0UL));
+	EXPECT_EQ(ENOTTY, errno);
+	/* The instance's commands are not the queue's, nor the reverse. */
+	EXPECT_EQ(-1, ioctl(self->wq, ASYNCRT_IOC_WQ_CREATE, 0UL));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-ENOTTY, asyncrt_wq_wake(self->ring.fd, 1));
+	EXPECT_EQ(-ENOTTY, asyncrt_wq_notify(self->ring.fd));
+	ASSERT_EQ(0, pipe(p));
+	EXPECT_EQ(-ENOTTY, asyncrt_wq_wake(p[0], 1));
+	close(p[0]);
+	close(p[1]);
+	EXPECT_EQ(-EBADF, asyncrt_wq_wake(p[0], 1));
+	EXPECT_EQ(-EBADF, asyncrt_wq_notify(-1));
+	/* None of it stored a permit. */
+	ASSERT_EQ(1, start_wait(&self->ring, self->wq, false, 1));
+	EXPECT_EQ(-ETIME, next_cqe(&self->ring, (struct asyncrt_cqe[1]){}, 20 * MSEC));
+}
+
+/* The waker needs the queue's fd and nothing else: no instance at all. */
+TEST_F(wq, wake_ioctl_from_a_process_without_an_instance)
+{
+	struct asyncrt_cqe cqe;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(1, start_wait(&self->ring, self->wq, false, 1));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* Close the inherited instance: the wake must not need it. */
+		close(self->ring.fd);
+		_exit(asyncrt_wq_wake(self->wq, 1) == 1 ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, next_cqe(&self->ring, &cqe, 30 * SEC));
+	EXPECT_EQ(1, cqe.user_data);
+	EXPECT_EQ(0, cqe.res);
+}
+
+/* A waiter whose instance is gone is off the queue: the wake finds none. */
+TEST_F(wq, wake_ioctl_after_the_waiters_instance_closed)
+{
+	struct asyncrt_ring other;
+
+	ASSERT_EQ(0, asyncrt_ring_init(&other, 8));
+	ASSERT_EQ(1, start_wait(&other, self->wq, false, 1));
+	ASSERT_EQ(1, start_wait(&other, self->wq, true, 2));
+	asyncrt_ring_exit(&other);
+	EXPECT_EQ(0, asyncrt_wq_wake(self->wq, 0));
 }
 
 static int recv_fd(int sock)

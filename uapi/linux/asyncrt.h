@@ -197,6 +197,7 @@ struct asyncrt_cq_offsets {
 #define ASYNCRT_FEAT_SOCK	(1U << 8) /* SEND, RECV */
 #define ASYNCRT_FEAT_SKIP_SUCCESS (1U << 9) /* ASYNCRT_SQE_SKIP_SUCCESS */
 #define ASYNCRT_FEAT_CQE_NOTIFY	(1U << 10) /* ASYNCRT_CQE_F_NOTIFY */
+#define ASYNCRT_FEAT_WQ_IOCTL	(1U << 11) /* ASYNCRT_IOC_WQ_WAKE, _NOTIFY */
 
 /* Limits: requested sizes are rounded up to a power of two. */
 #define ASYNCRT_MAX_SQ_ENTRIES	4096
@@ -243,5 +244,15 @@ struct asyncrt_enter {
  * processes by passing it over a unix socket (SCM_RIGHTS).
  */
 #define ASYNCRT_IOC_WQ_CREATE	_IO(ASYNCRT_IOC_MAGIC, 0x02)
+/*
+ * On a wait queue's fd, not the instance's: WAKE and NOTIFY done at once,
+ * without a ring. WQ_WAKE wakes up to the argument's count of waiters (0:
+ * all) and returns the number woken; WQ_NOTIFY (argument 0) wakes one or
+ * stores the permit and returns 1 if it woke one, else 0. The completions
+ * they cause are posted as the opcodes' are. The fastest wake-up of a
+ * waiter in another thread's ring: nothing is read from a ring first.
+ */
+#define ASYNCRT_IOC_WQ_WAKE	_IO(ASYNCRT_IOC_MAGIC, 0x03)
+#define ASYNCRT_IOC_WQ_NOTIFY	_IO(ASYNCRT_IOC_MAGIC, 0x04)
 
 #endif /* _UAPI_LINUX_ASYNCRT_H */
