@@ -169,8 +169,8 @@ MAYBE_MISSING = [
     ("echo_ab_cap50", "asyncrt", "server-capped interleaved echo (bench echoab)"),
     ("wake_ab_thread", "asyncrt", "interleaved wake-up between threads (bench wakeab)"),
     ("wake_ab_process", "asyncrt", "interleaved wake-up between processes (bench wakeab)"),
-    ("wake_abu_thread", "asyncrt", "interleaved wake-up against io_uring, threads (bench wakeabu)"),
-    ("wake_abu_process", "asyncrt", "interleaved wake-up against io_uring, processes (bench wakeabu)"),
+    ("wake_abu_thread", "asyncrt_sq", "interleaved wake-up against io_uring, threads (bench wakeabu)"),
+    ("wake_abu_process", "asyncrt_sq", "interleaved wake-up against io_uring, processes (bench wakeabu)"),
 ]
 
 

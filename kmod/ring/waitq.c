@@ -485,20 +485,24 @@ int art_notify_prep(const struct art_sqe *sqe)
 	return 0;
 }
 
-long art_notify_issue(struct art_ring *ring, const struct art_sqe *sqe,
-		      struct file *file)
+/* NOTIFY, from its entry or its ioctl(): 1 if it woke a waiter, else 0. */
+static long art_notify_queue(struct art_waitq *wq)
 {
 	struct art_wakeups w = { .n = 0 };
-	struct art_waitq *wq;
 	long woke;
 
-	wq = file->private_data;
 	spin_lock(&wq->list_lock);
 	woke = !list_empty(&wq->waiters);
 	art_waitq_notify(wq, &w);
 	spin_unlock(&wq->list_lock);
 	art_wakeups_flush(&w);
 	return woke;
+}
+
+long art_notify_issue(struct art_ring *ring, const struct art_sqe *sqe,
+		      struct file *file)
+{
+	return art_notify_queue(file->private_data);
 }
 
 /*
@@ -512,24 +516,12 @@ long art_notify_issue(struct art_ring *ring, const struct art_sqe *sqe,
 static long art_waitq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct art_waitq *wq = file->private_data;
-	long woke;
 
 	switch (cmd) {
 	case ASYNCRT_IOC_WQ_WAKE:
-		woke = art_wake_queue(wq, arg);
-		return min_t(long, woke, INT_MAX);
-	case ASYNCRT_IOC_WQ_NOTIFY: {
-		struct art_wakeups w = { .n = 0 };
-
-		if (arg)
-			return -EINVAL;
-		spin_lock(&wq->list_lock);
-		woke = !list_empty(&wq->waiters);
-		art_waitq_notify(wq, &w);
-		spin_unlock(&wq->list_lock);
-		art_wakeups_flush(&w);
-		return woke;
-	}
+		return min_t(long, art_wake_queue(wq, arg), INT_MAX);
+	case ASYNCRT_IOC_WQ_NOTIFY:
+		return arg ? -EINVAL : art_notify_queue(wq);
 	default:
 		return -ENOTTY;
 	}
