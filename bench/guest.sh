@@ -206,7 +206,7 @@ fi
 if [ -n "$only" ] && want wakecal; then
 	insmod /modules/asyncrt_bench.ko run=wakedev || say "wakecal: no ioctl peer, asyncrt_bench.ko run=wakedev failed"
 	for m in thread process; do
-		say "wake-up calibration between $(plural $m), $WAKE_AB_BLOCKS blocks of eight ping-pongs of $WAKE_AB_N round trips"
+		say "wake-up calibration between $(plural $m), $WAKE_AB_BLOCKS blocks of nine ping-pongs (eight without the ioctl peer) of $WAKE_AB_N round trips"
 		./wake cal $m $WAKE_AB_BLOCKS $WAKE_AB_N
 	done
 	rmmod asyncrt_bench 2>/dev/null
